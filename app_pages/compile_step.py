@@ -1,0 +1,4 @@
+"""compile(): introduction (the live lesson lands in its own issue)."""
+from components.i18n import page_header
+
+page_header("compile_step")

@@ -1,0 +1,4 @@
+"""2 · Dense(): introduction (the live lesson lands in its own issue)."""
+from components.i18n import page_header
+
+page_header("dense_layer")

@@ -1,0 +1,4 @@
+"""Fine-tuning: introduction (the live lesson lands in its own issue)."""
+from components.i18n import page_header
+
+page_header("fine_tuning")

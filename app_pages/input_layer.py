@@ -1,0 +1,4 @@
+"""1 · Input(): introduction (the live lesson lands in its own issue)."""
+from components.i18n import page_header
+
+page_header("input_layer")

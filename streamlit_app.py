@@ -1,0 +1,39 @@
+"""Entry point: page config, language, navigation. Nothing else lives here."""
+import streamlit as st
+
+from components.i18n import init_language, language_selector, t
+
+# The page folder is app_pages/, not pages/: a folder named pages/ makes a cold server
+# answer a deep link in Streamlit's legacy multipage mode (see README, "Deep links").
+PAGES = {
+    "functional": [
+        ("home", ":material/home:"),
+        ("input_layer", ":material/input:"),
+        ("dense_layer", ":material/hub:"),
+        ("outputs_tensor", ":material/output:"),
+        ("model_container", ":material/inventory_2:"),
+        ("build_and_train", ":material/construction:"),
+        ("compile_step", ":material/settings:"),
+        ("exam", ":material/quiz:"),
+    ],
+    "freeze": [
+        ("weight_freeze", ":material/ac_unit:"),
+        ("transfer_learning", ":material/swap_horiz:"),
+        ("fine_tuning", ":material/tune:"),
+    ],
+}
+
+st.set_page_config(page_title="Keras Functional API Lab", page_icon="🧩", layout="wide")
+init_language()
+
+nav = {
+    t(f"nav.section_{section}"): [
+        st.Page(f"app_pages/{name}.py", title=t(f"{name}.title"), icon=icon, url_path=name, default=(name == "home"))
+        for name, icon in pages
+    ]
+    for section, pages in PAGES.items()
+}
+page = st.navigation(nav)
+language_selector()
+st.sidebar.caption(t("common.sidebar_note"))
+page.run()
