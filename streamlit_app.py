@@ -2,6 +2,7 @@
 import streamlit as st
 
 from components.i18n import init_language, language_selector, t
+from components.share import link_notice, presenter_css, presenter_toggle, presenting, remember_first_link, sidebar_tools
 
 # The page folder is app_pages/, not pages/: a folder named pages/ makes a cold server
 # answer a deep link in Streamlit's legacy multipage mode (see README, "Deep links").
@@ -23,8 +24,14 @@ PAGES = {
     ],
 }
 
-st.set_page_config(page_title="Keras Functional API Lab", page_icon="🧩", layout="wide")
 init_language()
+remember_first_link()
+st.set_page_config(
+    page_title="Keras Functional API Lab",
+    page_icon="🧩",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting() else "auto",
+)
 
 nav = {
     t(f"nav.section_{section}"): [
@@ -35,5 +42,12 @@ nav = {
 }
 page = st.navigation(nav)
 language_selector()
+presenter_toggle()
+presenter_css()
 st.sidebar.caption(t("common.sidebar_note"))
+notice = st.container()
 page.run()
+name = page.url_path or "home"
+with notice:
+    link_notice(name)
+sidebar_tools(name)
