@@ -1,4 +1,127 @@
-"""Self-check: introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""Self-check: the document's summary table, one-liners and TL;DR as a scored quiz.
+
+Pure Python: the answers were checked against Keras by tests/test_exam.py, so this page
+never needs TensorFlow and opens at once.
+"""
+import streamlit as st
+
+from components.i18n import page_header, t
+from core import exam as E
+from core.validate import SpecError
+
+# Widget state is dropped when the learner follows a "learn it here" link to another page;
+# this plain session key is not, so answers and score survive the round trip.
+ANSWERS = "exam_answers"
+
+
+def _wkey(q, opt=None):
+    return f"exam_q_{q.id}" if opt is None else f"exam_q_{q.id}__{opt}"
+
+
+def _widget_keys(q):
+    return [_wkey(q, o) for o in q.options] if q.kind == E.MULTI else [_wkey(q)]
+
+
+def _reset():
+    st.session_state[ANSWERS] = {}
+    for q in E.QUESTIONS:
+        for k in _widget_keys(q):
+            st.session_state.pop(k, None)
+
+
+def _restore(q, answers):
+    """Put a remembered answer back into a widget that Streamlit forgot."""
+    if answers.get(q.id) is None:
+        return
+    if q.kind == E.MULTI:
+        for o in q.options:
+            st.session_state.setdefault(_wkey(q, o), o in answers[q.id])
+    else:
+        st.session_state.setdefault(_wkey(q), answers[q.id])
+
+
+def _option_text(q, o):
+    return t(f"exam.q.{q.id}.opt_{o}")
+
+
+def _answer_text(q):
+    if q.kind == E.CHOICE:
+        return _option_text(q, q.answer)
+    if q.kind == E.MULTI:
+        return ", ".join(_option_text(q, o) for o in q.options if o in q.answer)
+    return f"{q.answer:,}"
+
+
+def _ask(q, number, answers):
+    """Draw one question and its feedback; return the raw response (or None)."""
+    _restore(q, answers)
+    st.markdown(f"**{number}.** {t(f'exam.q.{q.id}.prompt')}")
+    if q.kind == E.CHOICE:
+        # Labels resolved now: AppTest calls format_func outside the run, where the language is unknown.
+        labels = {o: _option_text(q, o) for o in q.options}
+        response = st.radio(
+            t("exam.choose"), q.options, index=None, key=_wkey(q),
+            format_func=labels.__getitem__, label_visibility="collapsed",
+        )
+    elif q.kind == E.MULTI:
+        st.caption(t("exam.choose_many"))
+        picked = [o for o in q.options if st.checkbox(_option_text(q, o), key=_wkey(q, o))]
+        response = picked or None
+    else:
+        response = st.text_input(
+            t("exam.number_placeholder"), key=_wkey(q), placeholder=t("exam.number_placeholder"),
+            label_visibility="collapsed", max_chars=20,
+        )
+        response = response or None
+    answers[q.id] = response
+    try:
+        E.normalise(q, response)
+    except SpecError:
+        st.warning(t("exam.number_invalid", text=str(response)[:20]), icon=":material/warning:")
+        return
+    verdict = E.is_correct(q, response)
+    if verdict is None:
+        return
+    if verdict:
+        st.success(t("exam.correct"), icon=":material/check_circle:")
+    else:
+        st.error(t("exam.wrong", answer=_answer_text(q)), icon=":material/cancel:")
+    st.markdown(t(f"exam.q.{q.id}.why"))
+    if q.keras_says:
+        st.caption(t("exam.keras_says"))
+        st.code(q.keras_says, language="text")
+    st.page_link(f"app_pages/{q.page}.py", label=t("exam.learn_more", page=t(f"{q.page}.title")),
+                 icon=":material/school:")
+
 
 page_header("exam")
+st.caption(t("exam.how_to"))
+answers = st.session_state.setdefault(ANSWERS, {})
+
+board = st.container()  # filled after the questions, so it counts this run's answers
+
+number = 0
+for section in E.SECTIONS:
+    st.subheader(t(f"exam.section.{section}"))
+    for q in (q for q in E.QUESTIONS if q.section == section):
+        number += 1
+        with st.container(border=True):
+            _ask(q, number, answers)
+
+s = E.score(answers)
+with board:
+    c1, c2, c3 = st.columns([1, 1, 1])
+    c1.metric(t("exam.score"), t("exam.score_value", correct=s.correct, total=s.total))
+    c2.metric(t("exam.answered"), t("exam.answered_value", answered=s.answered, total=s.total))
+    c3.button(t("exam.reset"), key="exam_reset", on_click=_reset, icon=":material/restart_alt:")
+    st.progress(s.answered / s.total)
+    if s.answered == s.total:
+        st.success(t("exam.all_done", total=s.total, correct=s.correct))
+
+with st.expander(t("exam.revision"), icon=":material/menu_book:"):
+    st.caption(t("exam.revision_note"))
+    st.markdown(t("exam.summary_table"))
+    st.markdown(f"**{t('exam.one_liners_title')}**")
+    st.markdown(t("exam.one_liners"))
+    st.markdown(f"**{t('exam.tldr_title')}**")
+    st.markdown(t("exam.tldr"))
