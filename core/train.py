@@ -1,0 +1,358 @@
+"""`model.fit`, run as one TensorFlow graph per chunk of epochs.
+
+Plain `model.fit` spends most of a small model's time in Python: callbacks, the data
+adapter and one graph call per batch. Here every epoch of a chunk (shuffle, batches,
+forward pass, `model.compute_loss`, gradients, `model.optimizer.apply`, the validation
+pass) is a single `tf.while_loop` inside one `tf.function(autograph=False)`. The chunk's
+first epoch and its length are tensor arguments, so the function is traced once per run and
+called again for every chunk; between chunks Python streams the per-epoch logs and asks
+whether the learner pressed Stop.
+
+What stays as in `model.fit` (a test trains both ways and compares):
+- the compiled optimizer, loss (`model.compute_loss`: the compiled loss plus `model.losses`,
+  e.g. kernel regularizers) and metrics; only `model.trainable_variables` are updated;
+- `batch_size`, a new shuffle every epoch, `validation_split` taken from the END of the data
+  before shuffling, the same error when the split leaves no sample on one side;
+- history keys (`loss`, `mae`, `val_loss`, `val_mae`, ...), each a per-sample weighted mean
+  over the epoch, exactly as Keras's metric trackers average them.
+What differs: the shuffle order (a seeded stateless permutation, not tf.data's), and the
+trainable set is read when `fit_fast` is called, i.e. the behaviour of a freshly compiled
+model. Models this fast path cannot express (several inputs or outputs, sample weights,
+metrics that are not per-sample formulas such as AUC) go through `model.fit` itself,
+with the same streaming and Stop.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np  # noqa: E402
+
+# Stop is checked between chunks: a chunk is sized to last about this long.
+CHUNK_SECONDS = 0.25
+
+
+class History(dict):
+    """`history.history` of `model.fit`, plus how the run ended.
+
+    status: "done", "cancelled" (cancelled() said so) or "diverged" (a non-finite loss).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status = "done"
+        self.epochs_run = 0
+        self.seconds = 0.0  # wall time of the whole call, tracing included
+        self.trace_seconds = 0.0  # building the graph (once per model and settings)
+        self.engine = "graph"  # "graph" or "keras_fit" (the fallback)
+
+    @property
+    def epochs_per_s(self) -> float:
+        run = self.seconds - self.trace_seconds
+        return self.epochs_run / run if run > 0 else 0.0
+
+
+class Unsupported(Exception):
+    """The model needs something only `model.fit` does; use it instead."""
+
+
+def split_validation(x, y, validation_split: float):
+    """Keras's split: the last `validation_split` of the samples, before any shuffle."""
+    if not validation_split:
+        return (x, y), None
+    n = int(x.shape[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a "
+            f"validation and training set as specified by `validation_split={validation_split}`."
+        )
+    return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
+
+
+def _metric_formulas(model, y_true, y_pred):
+    """[(history name, per-sample fn, fn kwargs)] for the compiled metrics, as Keras resolves them."""
+    from keras import metrics as km
+    from keras.src.trainers import compile_utils
+
+    cm = getattr(model, "_compile_metrics", None)
+    if cm is None:
+        return []
+    if cm._user_weighted_metrics:
+        raise Unsupported("weighted_metrics")
+    user = cm._user_metrics
+    if user is None:
+        return []
+    if isinstance(user, dict) or not isinstance(user, (list, tuple)):
+        raise Unsupported("metrics per output")
+    out = []
+    for ident in user:
+        # Keras's own resolution ("accuracy" -> binary/categorical/sparse by shapes, names).
+        m = compile_utils.get_metric(ident, y_true, y_pred)
+        if not isinstance(m, km.MeanMetricWrapper):
+            raise Unsupported(f"metric {m.name}")
+        out.append((m.name, m._fn, dict(m._fn_kwargs)))
+    return out
+
+
+def _check_supported(model, x, y):
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise Unsupported("several inputs or outputs")
+    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
+        raise Unsupported("data that is not one NumPy array")
+    if getattr(model, "_compile_loss", None) is None:
+        raise Unsupported("no compiled loss")
+    if model.optimizer is None:
+        raise Unsupported("no optimizer")
+    if type(model).train_step is not _keras_train_step():
+        raise Unsupported("a custom train_step")
+
+
+def _keras_train_step():
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    return TensorFlowTrainer.train_step
+
+
+class _Runner:
+    """The traced graph for one model, optimizer, trainable set and fit settings."""
+
+    def __init__(self, model, metrics, batch_size: int, shuffle: bool, has_val: bool):
+        import tensorflow as tf
+
+        self.width = 1 + len(metrics)
+        opt = model.optimizer
+        tvars = list(model.trainable_variables)
+        if tvars and not opt.built:
+            opt.build(tvars)
+        bs = int(batch_size)
+        width = self.width
+        call_training = getattr(model, "_call_has_training_arg", True)
+
+        def forward(xb, training):
+            return model(xb, training=training) if call_training else model(xb)
+
+        def batch_stats(yb, pred, loss):
+            # The loss tracker weighs each batch's loss by its size; a metric averages per sample.
+            n = tf.cast(tf.shape(yb)[0], tf.float32)
+            sums, counts = [tf.cast(loss, tf.float32) * n], [n]
+            for _, fn, kw in metrics:
+                v = tf.cast(fn(yb, pred, **kw), tf.float32)
+                if v.shape.rank and v.shape.rank > 1:
+                    v = tf.reduce_mean(v, axis=list(range(1, v.shape.rank)))
+                sums.append(tf.reduce_sum(v))
+                counts.append(tf.cast(tf.size(v), tf.float32) if v.shape.rank else tf.constant(1.0))
+            return tf.stack(sums), tf.stack(counts)
+
+        def train_epoch(x, y, seed, epoch):
+            n = tf.shape(x)[0]
+            nb = (n + bs - 1) // bs
+            if shuffle:
+                order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([seed, epoch]))
+
+            def body(b, sums, counts):
+                lo = b * bs
+                hi = tf.minimum(lo + bs, n)
+                if shuffle:
+                    sel = order[lo:hi]
+                    xb, yb = tf.gather(x, sel), tf.gather(y, sel)
+                else:
+                    xb, yb = x[lo:hi], y[lo:hi]
+                with tf.GradientTape() as tape:
+                    pred = forward(xb, True)
+                    loss = model.compute_loss(x=xb, y=yb, y_pred=pred, training=True)
+                    scaled = opt.scale_loss(loss)
+                if tvars:
+                    grads = tape.gradient(scaled, tvars)
+                    opt.apply(grads, tvars)
+                s, c = batch_stats(yb, pred, loss)
+                return b + 1, sums + s, counts + c
+
+            zero = tf.zeros([width], tf.float32)
+            _, sums, counts = tf.while_loop(lambda b, *_: b < nb, body, (tf.constant(0), zero, zero))
+            return sums / counts
+
+        def val_epoch(xv, yv):
+            n = tf.shape(xv)[0]
+            nb = (n + bs - 1) // bs
+
+            def body(b, sums, counts):
+                lo = b * bs
+                hi = tf.minimum(lo + bs, n)
+                xb, yb = xv[lo:hi], yv[lo:hi]
+                pred = forward(xb, False)
+                loss = model.compute_loss(x=xb, y=yb, y_pred=pred, training=False)
+                s, c = batch_stats(yb, pred, loss)
+                return b + 1, sums + s, counts + c
+
+            zero = tf.zeros([width], tf.float32)
+            _, sums, counts = tf.while_loop(lambda b, *_: b < nb, body, (tf.constant(0), zero, zero))
+            return sums / counts
+
+        row_width = width * (2 if has_val else 1)
+
+        def run(x, y, xv, yv, seed, start, count):
+            rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[row_width])
+
+            def body(e, ok, rows):
+                row = train_epoch(x, y, seed, start + e)
+                if has_val:
+                    row = tf.concat([row, val_epoch(xv, yv)], 0)
+                # Like TerminateOnNaN: a non-finite training loss ends the run after this epoch.
+                ok = tf.reduce_all(tf.math.is_finite(row[:1]))
+                return e + 1, ok, rows.write(e, row)
+
+            _, _, rows = tf.while_loop(
+                lambda e, ok, _: tf.logical_and(e < count, ok), body, (tf.constant(0), tf.constant(True), rows)
+            )
+            return rows.stack()
+
+        self.fn = tf.function(run, autograph=False)
+        self.concrete = None
+
+    def trace(self, args):
+        self.concrete = self.fn.get_concrete_function(*args)
+
+    def __call__(self, *args):
+        return self.concrete(*args).numpy()
+
+
+def _runner_for(model, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, bool]:
+    """A cached runner when this model was already fitted with the same settings."""
+    key = (
+        int(batch_size),
+        bool(shuffle),
+        bool(has_val),
+        id(model.optimizer),
+        tuple(id(v) for v in model.trainable_variables),
+        tuple(name for name, _, _ in metrics),
+    )
+    cache = model.__dict__.get("_kfl_runners")
+    if cache is None:
+        cache = {}
+        # Plain attribute: Keras's attribute tracking must not wrap or serialise it.
+        object.__setattr__(model, "_kfl_runners", cache)
+    hit = key in cache
+    if not hit:
+        cache.clear()  # one traced graph per model is enough; old ones only hold memory
+        cache[key] = _Runner(model, metrics, batch_size, shuffle, has_val)
+    return cache[key], hit
+
+
+def fit_fast(
+    model,
+    x,
+    y,
+    epochs: int,
+    batch_size: int = 32,
+    validation_split: float = 0.0,
+    shuffle: bool = True,
+    seed: int = 0,
+    on_epoch=None,
+    cancelled=None,
+) -> History:
+    """Train a compiled Keras model like `model.fit(..., verbose=0)` and return its history.
+
+    on_epoch(epoch, logs) is called after every epoch (0-based, Keras's logs dict), in bursts
+    at the end of each chunk; cancelled() is asked between chunks, and True stops the run
+    with status "cancelled". A non-finite loss stops it with status "diverged".
+    """
+    t_start = time.perf_counter()
+    x = np.asarray(x)
+    y = np.asarray(y)
+    (xt, yt), val = split_validation(x, y, validation_split)
+    try:
+        _check_supported(model, x, y)
+        probe = np.zeros((1, *model.outputs[0].shape[1:]), dtype="float32")
+        metrics = _metric_formulas(model, yt[:1], probe)
+    except Unsupported:
+        return _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_epoch, cancelled, t_start)
+
+    import tensorflow as tf
+
+    t_trace = time.perf_counter()
+    runner, _ = _runner_for(model, metrics, batch_size, shuffle, val is not None)
+    names = ["loss"] + [name for name, _, _ in metrics]
+    keys = names + (["val_" + n for n in names] if val is not None else [])
+    hist = History({k: [] for k in keys})
+
+    xt_t, yt_t = tf.convert_to_tensor(xt), tf.convert_to_tensor(yt)
+    if val is not None:
+        xv_t, yv_t = tf.convert_to_tensor(val[0]), tf.convert_to_tensor(val[1])
+    else:  # not used by the graph; any tensor of the right dtype will do
+        xv_t, yv_t = xt_t[:0], yt_t[:0]
+    seed_t = tf.constant(int(seed) % (2**31 - 1), tf.int32)
+
+    def args(start, count):
+        return (xt_t, yt_t, xv_t, yv_t, seed_t, tf.constant(start, tf.int32), tf.constant(count, tf.int32))
+
+    if runner.concrete is None:
+        runner.trace(args(0, 1))
+        hist.trace_seconds = time.perf_counter() - t_trace
+
+    done, chunk = 0, 1
+    while done < epochs:
+        if cancelled is not None and cancelled():
+            hist.status = "cancelled"
+            break
+        count = min(chunk, epochs - done)
+        t0 = time.perf_counter()
+        rows = runner(*args(done, count))
+        dt = time.perf_counter() - t0
+        for row in rows:
+            logs = {k: float(v) for k, v in zip(keys, row)}
+            for k, v in logs.items():
+                hist[k].append(v)
+            if on_epoch is not None:
+                on_epoch(done, logs)
+            done += 1
+        if len(rows) < count or not np.isfinite(rows[-1][0]):
+            hist.status = "diverged"
+            break
+        per_epoch = dt / max(len(rows), 1)
+        chunk = max(1, min(int(CHUNK_SECONDS / max(per_epoch, 1e-6)), 1000))
+    hist.epochs_run = done
+    hist.seconds = time.perf_counter() - t_start
+    return hist
+
+
+def _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_epoch, cancelled, t_start) -> History:
+    """`model.fit` itself, with the same streaming, Stop and divergence report."""
+    import keras
+
+    hist = History()
+    hist.engine = "keras_fit"
+
+    class _Stream(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            for k, v in logs.items():
+                hist.setdefault(k, []).append(v)
+            hist.epochs_run = epoch + 1
+            if on_epoch is not None:
+                on_epoch(epoch, logs)
+            if not np.isfinite(logs.get("loss", 0.0)):
+                hist.status = "diverged"
+                self.model.stop_training = True
+            elif cancelled is not None and cancelled():
+                hist.status = "cancelled"
+                self.model.stop_training = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            if cancelled is not None and cancelled():
+                hist.status = "cancelled"
+                self.model.stop_training = True
+
+    if cancelled is not None and cancelled():
+        hist.status = "cancelled"
+    else:
+        model.fit(
+            x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+            shuffle=shuffle, verbose=0, callbacks=[_Stream()],
+        )
+    hist.seconds = time.perf_counter() - t_start
+    return hist
