@@ -1,4 +1,60 @@
-"""Home: the four building blocks and the path through the app. Renders without TensorFlow."""
-from components.i18n import page_header
+"""Home: the four building blocks, the path through the app, the golden rule, the interview answer.
+
+Renders without TensorFlow: the growing sketch is pure Python (core.stack), so a cold
+server answers the front page at once.
+"""
+import streamlit as st
+
+from components.i18n import page_header, t
+from core import stack as K
 
 page_header("home")
+
+st.subheader(t("home.blocks_title"))
+for col, (page, key) in zip(
+    st.columns(4),
+    [("input_layer", "block_input"), ("dense_layer", "block_dense"),
+     ("outputs_tensor", "block_outputs"), ("model_container", "block_model")],
+):
+    with col.container(border=True):
+        st.markdown(t(f"home.{key}"))
+        st.page_link(f"app_pages/{page}.py", label=t(f"{page}.title"), icon=":material/arrow_forward:")
+
+st.subheader(t("home.then_title"))
+for col, (page, key) in zip(
+    st.columns(3),
+    [("build_and_train", "step_build"), ("compile_step", "step_compile"), ("exam", "step_exam")],
+):
+    with col.container(border=True):
+        st.markdown(t(f"home.{key}"))
+        st.page_link(f"app_pages/{page}.py", label=t(f"{page}.title"), icon=":material/arrow_forward:")
+
+st.subheader(t("home.rule_title"))
+st.markdown(t("home.rule"))
+st.markdown(t("home.rule_explain"))
+
+stage_labels = {s: t(f"home.stage_{s}") for s in K.STAGES}
+left, right = st.columns([3, 1])
+with left:
+    stage = st.select_slider(
+        t("home.stage_label"), options=K.STAGES, value="outputs", key="home_stage",
+        format_func=stage_labels.__getitem__, bind="query-params",
+    )
+with right:
+    n_hidden = st.slider(t("home.hidden_label"), 1, K.HOME_MAX_HIDDEN, 3, key="home_hidden",
+                         bind="query-params")
+
+labels = {k: t(f"home.node_{k}") for k in ("outputs", "compile", "fit", "predict")}
+graph_col, code_col = st.columns([1, 2])
+with graph_col:
+    st.graphviz_chart(K.home_graph(n_hidden, stage, labels), use_container_width=False)
+with code_col:
+    st.info(t(f"home.note_{stage}"), icon=":material/lightbulb:")
+    st.metric(t("home.params_so_far"), f"{K.home_params(n_hidden, stage):,}")
+    st.caption(t("home.code_so_far"))
+    st.code("\n".join(K.home_lines(n_hidden, stage)), language="python")
+st.caption(t("home.sketch_note"))
+
+st.subheader(t("home.interview_title"))
+st.markdown(t("home.interview"))
+st.markdown(t("home.interview_explain"))

@@ -1,0 +1,175 @@
+"""Model stacks from plain values: the home page's growing sketch and the build page's controls.
+
+Pure Python (no Keras): the home page draws from here without paying for TensorFlow, and
+the build page turns its widget values into a validated ModelSpec before any job runs.
+"""
+from __future__ import annotations
+
+from core import spec as S
+from core.graph import chain, to_dot
+from core.validate import (
+    MAX_EPOCHS,
+    MAX_FIT_BATCH,
+    MAX_LAYERS,
+    MAX_UNITS,
+    LR_MAX,
+    LR_MIN,
+    SpecError,
+    count_dense_params,
+    format_shape,
+    parse_float,
+    parse_int,
+    validate_spec,
+)
+
+# ----------------------------------------------------------------------------- home sketch
+STAGES = ("input", "layers", "outputs", "model", "compile", "fit", "predict")
+HOME_UNITS = (8, 16, 4, 8)  # the document's 8 -> 16 -> 4, and one more for a learner who adds a layer
+HOME_MAX_HIDDEN = len(HOME_UNITS)
+
+
+def home_spec(n_hidden: int) -> S.ModelSpec:
+    """The recommended example with `n_hidden` hidden layers (3 gives exactly the document's)."""
+    n = max(1, min(int(n_hidden), HOME_MAX_HIDDEN))
+    hidden = [S.DenseSpec(u, "relu", name=f"hidden{i + 1}") for i, u in enumerate(HOME_UNITS[:n])]
+    return S.recommended().replace(hidden=hidden)
+
+
+def _dense_call(d: S.DenseSpec, prev: str) -> str:
+    return f'Dense({d.units}, activation="{d.activation}", name="{d.name}")({prev})'
+
+
+def home_lines(n_hidden: int, stage: str) -> list[str]:
+    """The code written so far, one statement per block, up to and including `stage`."""
+    spec = home_spec(n_hidden)
+    upto = STAGES.index(stage)
+    lines = [f'inputs = Input(shape={format_shape(spec.input_shape)}, name="{spec.input_name}")']
+    if upto >= 1:
+        prev = "inputs"
+        for d in spec.hidden:
+            lines.append(f"x = {_dense_call(d, prev)}")
+            prev = "x"
+    if upto >= 2:
+        lines.append(f"outputs = {_dense_call(spec.output, 'x')}")
+    if upto >= 3:
+        lines.append(f'model = Model(inputs=inputs, outputs=outputs, name="{spec.name}")')
+    if upto >= 4:
+        lines.append(f'model.compile(optimizer="{spec.optimizer}", loss="{spec.loss}")')
+    if upto >= 5:
+        lines.append(f"history = model.fit(x_train, y_train, epochs={spec.epochs})")
+    if upto >= 6:
+        lines.append("y_pred = model.predict(x_new)")
+    return lines
+
+
+def home_graph(n_hidden: int, stage: str, labels: dict[str, str], rankdir: str = "TB") -> str:
+    """DOT of the sketch: layers as boxes (functions), tensors on the arrows (data flow).
+
+    `labels` holds the learner-language words for the nodes that are not code:
+    keys "outputs", "model", "compile", "fit", "predict".
+    """
+    spec = home_spec(n_hidden)
+    upto = STAGES.index(stage)
+    # (id, label, kind, shape of the tensor leaving it, second line)
+    items = [("input", f"Input(shape={format_shape(spec.input_shape)})", "InputLayer",
+              f"(None, {spec.input_shape[-1]})", spec.input_name)]
+    if upto >= 1:
+        for d in spec.hidden:
+            items.append((d.name, f"Dense({d.units}, {d.activation})", "Dense", f"(None, {d.units})", d.name))
+    if upto >= 2:
+        o = spec.output
+        items.append((o.name, f"Dense({o.units}, {o.activation})", "Dense", f"(None, {o.units})", o.name))
+        items.append(("outputs", labels["outputs"], "Tensor", "", f"(None, {o.units})"))
+    if upto >= 3:
+        items.append(("model", "Model", "Model", "", spec.name))
+    for i, step in enumerate(("compile", "fit", "predict"), start=4):
+        if upto >= i:
+            items.append((step, labels[step], "compile", "", ""))
+    g = chain([it[:4] for it in items])
+    for node, it in zip(g.nodes, items):
+        node.detail = it[4] or ""
+    return to_dot(g, rankdir=rankdir)
+
+
+def home_params(n_hidden: int, stage: str) -> int:
+    """Parameters of what is drawn so far (0 until a layer exists)."""
+    spec = home_spec(n_hidden)
+    upto = STAGES.index(stage)
+    if upto == 0:
+        return 0
+    if upto == 1:
+        # Hidden layers only: count them as a stack whose last hidden layer is the "output".
+        return count_dense_params(spec.replace(hidden=spec.hidden[:-1], output=spec.hidden[-1]))
+    return count_dense_params(spec)
+
+
+# ----------------------------------------------------------------------------- build controls
+DATASETS = ("curve", "diabetes", "moons")
+DATASET_SHAPES = {"curve": (1,), "diabetes": (10,), "moons": (2,)}
+DATASET_TASKS = {"curve": "regression", "diabetes": "regression", "moons": "binary"}
+EXAMPLES = ("recommended", "minimal")
+
+
+def preset(example: str) -> dict:
+    """The widget values of one of the document's examples."""
+    spec = S.recommended() if example == "recommended" else S.minimal()
+    return {
+        "named": example == "recommended",
+        "n_hidden": len(spec.hidden),
+        "units": [d.units for d in spec.hidden],
+        "activations": [d.activation or "linear" for d in spec.hidden],
+    }
+
+
+def head_for(dataset: str, named: bool) -> tuple[S.DenseSpec, str, list[str], str | None]:
+    """Output layer, loss, metrics and model name that fit the data set's task."""
+    if DATASET_TASKS[dataset] == "binary":
+        return (S.DenseSpec(1, "sigmoid", name="output" if named else None), "binary_crossentropy",
+                ["accuracy"], "binary_classifier" if named else None)
+    # The minimal example leaves the activation out: Keras's default is linear anyway.
+    return (S.DenseSpec(1, "linear" if named else None, name="output" if named else None), "mse", [],
+            "regression_model" if named else None)
+
+
+def spec_from_controls(
+    *,
+    dataset: str,
+    named: bool,
+    n_hidden: int,
+    units: list,
+    activations: list,
+    optimizer: str,
+    learning_rate,
+    epochs,
+    batch_size,
+    validation_split: float,
+    seed: int = 0,
+) -> S.ModelSpec:
+    """Widget values (text where the learner types) -> a validated ModelSpec, or SpecError."""
+    if dataset not in DATASETS:
+        raise SpecError("choice_invalid", field="dataset", value=str(dataset)[:40])
+    n = parse_int(n_hidden, 0, MAX_LAYERS, "n_hidden")
+    hidden = []
+    for i in range(n):
+        u = parse_int(units[i], 1, MAX_UNITS, f"units_{i + 1}") if i < len(units) else 8
+        act = activations[i] if i < len(activations) else "relu"
+        # "linear" is what Keras does when activation is left out; the code then leaves it out too.
+        hidden.append(S.DenseSpec(u, None if act == "linear" else act, name=f"hidden{i + 1}" if named else None))
+    output, loss, metrics, name = head_for(dataset, named)
+    spec = S.ModelSpec(
+        input_shape=DATASET_SHAPES[dataset],
+        input_name="input_layer" if named else None,
+        hidden=hidden,
+        output=output,
+        name=name,
+        optimizer=optimizer,
+        learning_rate=parse_float(learning_rate, LR_MIN, LR_MAX, "learning_rate"),
+        loss=loss,
+        metrics=metrics,
+        epochs=parse_int(epochs, 1, MAX_EPOCHS, "epochs"),
+        fit_batch_size=parse_int(batch_size, 1, MAX_FIT_BATCH, "fit_batch_size"),
+        validation_split=float(validation_split),
+        seed=seed,
+    )
+    return validate_spec(spec)
+
