@@ -1,4 +1,168 @@
-"""2 · Dense(): introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""2 · Dense(): one real layer's W, b, parameter count, activation and x·W + b; then why hidden layers need an activation."""
+import streamlit as st
 
-page_header("dense_layer")
+from components.i18n import page_header, t
+from components.lesson_view import Inputs, fmt, heatmap, keep_last_good, lesson, line_figure
+from components.model_view import keras_error, mandatory_error
+from core.lessons import DENSE_MAX_IN, DENSE_MAX_UNITS, DENSE_REGULARIZERS, STACK_MAX_DEPTH
+from core.spec import ACTIVATIONS, INITIALIZERS
+from core.validate import check_name, parse_int
+
+P = "dense_layer"
+WIDTHS = [4, 8, 16, 32, 64]
+
+
+def _none(v: str):
+    return None if v == "None" else v
+
+
+page_header(P)
+st.latex(r"\text{output} = \text{activation}(x \cdot W + b)")
+st.markdown(t(f"{P}.formula"))
+st.code(t(f"{P}.signature").strip("\n"), language="python")
+
+st.subheader(t(f"{P}.controls"))
+c1, c2, c3 = st.columns(3)
+with c1:
+    in_text = st.text_input(t(f"{P}.in_label"), value="3", key=f"{P}_in",
+                            help=t(f"{P}.in_help", max=DENSE_MAX_IN), bind="query-params")
+    units_text = st.text_input(t(f"{P}.units_label"), value="4", key=f"{P}_units",
+                               help=t(f"{P}.units_help", max=DENSE_MAX_UNITS), bind="query-params")
+    name_text = st.text_input(t(f"{P}.name_label"), key=f"{P}_name", bind="query-params")
+with c2:
+    # "None" as text: the option reads as the Python default and survives in a shared link.
+    activation = _none(st.selectbox(t(f"{P}.activation_label"), ["None", *ACTIVATIONS], index=2,
+                                    key=f"{P}_activation", bind="query-params"))
+    use_bias = st.checkbox(t(f"{P}.use_bias_label"), value=True, key=f"{P}_use_bias", bind="query-params")
+    reg = _none(st.selectbox(t(f"{P}.reg_label"), [str(r) for r in DENSE_REGULARIZERS], key=f"{P}_reg",
+                             bind="query-params"))
+with c3:
+    kinit = st.selectbox(t(f"{P}.kinit_label"), INITIALIZERS, key=f"{P}_kinit", bind="query-params")
+    binit = st.selectbox(t(f"{P}.binit_label"), INITIALIZERS, index=INITIALIZERS.index("zeros"),
+                         key=f"{P}_binit", bind="query-params", disabled=not use_bias)
+    seed = st.number_input(t(f"{P}.seed_label"), min_value=0, max_value=10_000, value=0, step=1,
+                           key=f"{P}_seed", help=t(f"{P}.seed_help"), bind="query-params")
+leave_out = st.toggle(t(f"{P}.leave_out_label"), key=f"{P}_leave_out", help=t(f"{P}.leave_out_help"),
+                      bind="query-params")
+
+if leave_out:
+    st.subheader(t(f"{P}.leave_out_title"))
+    st.markdown(t(f"{P}.leave_out_text"))
+    st.code("from keras.layers import Dense\n\nlayer = Dense()", language="python")
+    keras_error(mandatory_error("dense_units"))
+    st.caption(t(f"{P}.leave_out_after"))
+    st.stop()
+
+inp = Inputs()
+n_in = inp.parse(parse_int, in_text, 1, DENSE_MAX_IN, "in_features")
+# units: only text that is not a whole number is stopped here; 0 or -3 go to Keras, whose own check is the lesson.
+units = inp.parse(parse_int, units_text, -(10**9), DENSE_MAX_UNITS, "units")
+name = inp.parse(check_name, name_text)
+res = None
+if not inp.failed:
+    res = lesson("dense_layer", in_features=n_in, units=units, activation=activation, use_bias=use_bias,
+                 kernel_initializer=kinit, bias_initializer=binit, kernel_regularizer=reg, seed=int(seed),
+                 name=name)
+res, current = keep_last_good(P, "layer", res)
+if res is not None:
+    st.subheader(t(f"{P}.result"))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t(f"{P}.m_params"), f"{res['params']:,}")
+    m2.metric(t(f"{P}.m_arith") if res["b"] is not None else t(f"{P}.m_arith_nobias"), res["arithmetic"])
+    m3.metric(t(f"{P}.m_output"), res["output_shape"])
+    m4.metric(t(f"{P}.m_name"), res["layer_name"])
+    key = "params_text" if res["b"] is not None else "params_text_nobias"
+    st.markdown(t(f"{P}.{key}", units=res["units"], inputs=res["in_features"], arith=res["arithmetic"]))
+    if res["layer_name"] == "dense":
+        st.markdown(t(f"{P}.auto_name", name=res["layer_name"]))
+    else:
+        st.markdown(t(f"{P}.given_name", name=res["layer_name"]))
+
+    st.subheader(t(f"{P}.weights_title"))
+    kshape = "(" + ", ".join(map(str, res["kernel_shape"])) + ")"
+    if res["b"] is not None:
+        st.markdown(t(f"{P}.weights_text", kshape=kshape, bshape=f"({res['bias_shape'][0]},)"))
+    else:
+        st.markdown(t(f"{P}.weights_text_nobias", kshape=kshape))
+    unit_labels = [f"{t(f'{P}.axis_unit')} {j}" for j in range(res["units"])]
+    input_labels = [f"{t(f'{P}.axis_input')} {i}" for i in range(res["in_features"])]
+    small = res["units"] <= 12 and res["in_features"] <= 16
+    wcol, bcol = st.columns([3, 2]) if res["b"] is not None else (st.container(), None)
+    with wcol:
+        heatmap(res["W"], unit_labels, input_labels, t(f"{P}.w_title") + f" {kshape}", key=f"{P}_w_chart",
+                annotate=small)
+    if bcol is not None:
+        with bcol:
+            heatmap([res["b"]], unit_labels, ["b"], t(f"{P}.b_title") + f" ({res['bias_shape'][0]},)",
+                    key=f"{P}_b_chart", annotate=res["units"] <= 12)
+
+    act_name = activation or "linear"
+    curve = lesson("activation_curve", activation=activation)
+    st.subheader(t(f"{P}.act_title", name=act_name))
+    fig = line_figure("", t(f"{P}.act_axis_z"), t(f"{P}.act_axis_y"), height=300)
+    fig.add_scatter(x=curve["z"], y=curve["y"], mode="lines", name=act_name)
+    ccol, tcol = st.columns([3, 2])
+    with ccol:
+        st.plotly_chart(fig, width="stretch", key=f"{P}_act_chart")
+    with tcol:
+        if act_name == "softmax":
+            st.markdown(t(f"{P}.act_softmax"))
+        elif act_name == "linear":
+            st.markdown(t(f"{P}.act_linear"))
+
+    st.subheader(t(f"{P}.steps_title"))
+    x_text = "[" + ", ".join(fmt(v, 3) for v in res["x"]) + "]"
+    st.markdown(t(f"{P}.steps_text", x=x_text, shown=len(res["steps"]), units=res["units"]))
+    lines = []
+    for s in res["steps"]:
+        row = t(f"{P}.step_row", unit=s["unit"], terms=s["terms"], wx=f"{s['wx']:.3f}")
+        if s["b"] is not None:
+            row += t(f"{P}.step_bias", b=f"{s['b']:.3f}", z=f"{s['z']:.3f}")
+        else:
+            row += " → z = " + f"{s['z']:.3f}"
+        row += t(f"{P}.step_act", act=act_name, a=f"{s['a']:.4f}")
+        lines.append("- " + row)
+    st.markdown("\n".join(lines))
+    y_text = "[" + ", ".join(f"{v:.4f}" for v in res["y_keras"][:8]) + (", …]" if res["units"] > 8 else "]")
+    st.caption(t(f"{P}.keras_check", y=y_text, diff=f"{res['max_diff']:.2g}"))
+
+    if res["penalty"] is not None:
+        st.subheader(t(f"{P}.reg_title"))
+        st.markdown(t(f"{P}.reg_text", keras=f"{res['penalty']:.6f}", formula=t(f"{P}.reg_formula_{reg}"),
+                      manual=f"{res['penalty_formula']:.6f}"))
+        if reg == "l1_l2":
+            st.caption(t(f"{P}.reg_note"))
+
+    st.subheader(t(f"{P}.code_title"))
+    st.code(res["code"], language="python")
+
+st.divider()
+st.subheader(t(f"{P}.hidden_title"))
+st.markdown(t(f"{P}.hidden_text"))
+h1, h2 = st.columns(2)
+with h1:
+    depth = st.slider(t(f"{P}.depth_label"), 1, STACK_MAX_DEPTH, 3, key=f"{P}_depth", bind="query-params")
+with h2:
+    width = st.select_slider(t(f"{P}.width_label"), WIDTHS, value=16, key=f"{P}_width", bind="query-params")
+with st.spinner(t(f"{P}.training")):
+    flat = lesson("linear_collapse", activation=None, depth=depth, width=width)
+    bent = lesson("linear_collapse", activation="relu", depth=depth, width=width)
+fig = line_figure(t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
+fig.add_scatter(x=flat["x"], y=flat["y"], mode="markers", name=t(f"{P}.series_data"),
+                marker=dict(size=5, color="#94a3b8"))
+fig.add_scatter(x=flat["grid"], y=flat["pred"], mode="lines", name=t(f"{P}.series_linear", depth=depth, width=width),
+                line=dict(width=3, color="#dc2626"))
+fig.add_scatter(x=bent["grid"], y=bent["pred"], mode="lines", name=t(f"{P}.series_relu", depth=depth, width=width),
+                line=dict(width=3, color="#2563eb"))
+slope, icept = flat["line"]
+fig.add_scatter(x=[flat["grid"][0], flat["grid"][-1]], y=[slope * flat["grid"][0] + icept, slope * flat["grid"][-1] + icept],
+                mode="lines", name=t(f"{P}.series_line"), line=dict(dash="dot", color="#111827"))
+st.plotly_chart(fig, width="stretch", key=f"{P}_fit_chart")
+st.markdown(t(f"{P}.collapse_text", params=f"{flat['params']:,}", slope=fmt(flat["collapsed"][0]),
+              icept=fmt(flat["collapsed"][1]), diff=f"{flat['collapse_max_diff']:.1g}", mse=fmt(flat["mse"], 3),
+              line_mse=fmt(flat["line_mse"], 3)))
+st.markdown(t(f"{P}.relu_text", params=f"{bent['params']:,}", mse=fmt(bent["mse"], 3)))
+
+st.subheader(t(f"{P}.output_title"))
+st.markdown(t(f"{P}.output_text"))
+st.page_link("app_pages/outputs_tensor.py", label=t("outputs_tensor.title"), icon=":material/arrow_forward:")

@@ -1,4 +1,111 @@
-"""1 · Input(): introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""1 · Input(): the learner types a shape and options; real keras.Input answers."""
+import streamlit as st
 
-page_header("input_layer")
+from components.i18n import page_header, t
+from components.lesson_view import Inputs, keep_last_good, lesson
+from components.model_view import keras_error
+from core.spec import DTYPES
+from core.validate import check_name, format_shape, parse_int, parse_shape
+
+P = "input_layer"
+PRESETS = [("preset_1", "(1,)"), ("preset_10", "(10,)"), ("preset_img", "(28, 28, 1)")]
+
+
+def _set_shape(text: str) -> None:
+    st.session_state[f"{P}_shape"] = text
+
+
+page_header(P)
+st.markdown(t(f"{P}.what"))
+st.code(t(f"{P}.signature").strip("\n"), language="python")
+
+st.subheader(t(f"{P}.controls"))
+c1, c2, c3 = st.columns(3)
+with c1:
+    shape_text = st.text_input(t(f"{P}.shape_label"), value="(1,)", key=f"{P}_shape",
+                               help=t(f"{P}.shape_help"),
+                               bind="query-params")
+    st.caption(t(f"{P}.presets"))
+    for i, (label, text) in enumerate(PRESETS):
+        st.button(t(f"{P}.{label}"), key=f"{P}_preset_{i}", on_click=_set_shape, args=(text,))
+with c2:
+    batch_text = st.text_input(t(f"{P}.batch_label"), key=f"{P}_batch", help=t(f"{P}.batch_help"),
+                               bind="query-params")
+    name_text = st.text_input(t(f"{P}.name_label"), key=f"{P}_name", help=t(f"{P}.name_help"),
+                              bind="query-params")
+with c3:
+    # "None" as text: the option is what Python would write, and a shared link carries it as is.
+    dtype = st.selectbox(t(f"{P}.dtype_label"), ["None", *DTYPES], key=f"{P}_dtype", bind="query-params")
+    dtype = None if dtype == "None" else dtype
+    sparse = st.checkbox(t(f"{P}.sparse_label"), key=f"{P}_sparse", bind="query-params")
+    ragged = st.checkbox(t(f"{P}.ragged_label"), key=f"{P}_ragged", bind="query-params")
+    leave_out = st.toggle(t(f"{P}.leave_out_label"), key=f"{P}_leave_out", help=t(f"{P}.leave_out_help"),
+                          bind="query-params")
+
+inp = Inputs()
+batch = inp.parse(parse_int, batch_text, 1, 1024, "batch_size") if batch_text.strip() else None
+name = inp.parse(check_name, name_text)
+
+if leave_out:
+    # The same call minus `shape`: Keras's own refusal is the lesson.
+    st.subheader(t(f"{P}.leave_out_title"))
+    st.markdown(t(f"{P}.leave_out_text"))
+    demo = None if inp.failed else lesson("input_tensor", shape=None, batch_size=batch, name=name, dtype=dtype)
+    if demo is not None:
+        st.code(demo["code"], language="python")
+        keras_error(demo.get("keras_error"))
+        st.caption(t(f"{P}.leave_out_after"))
+    st.stop()
+
+shape = inp.parse(parse_shape, shape_text)
+res = None
+if not inp.failed:
+    res = lesson("input_tensor", shape=list(shape), batch_size=batch, name=name, dtype=dtype,
+                 sparse=sparse, ragged=ragged)
+    if not res["ok"] and "code" in res:
+        st.code(res["code"], language="python")
+res, _current = keep_last_good(P, "tensor", res)
+if res is None:
+    st.stop()
+
+st.subheader(t(f"{P}.result"))
+left, right = st.columns(2)
+with left:
+    st.markdown(t(f"{P}.your_call"))
+    st.code(res["code"], language="python")
+with right:
+    st.markdown(t(f"{P}.printed"))
+    st.code(res["repr"], language="text")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t(f"{P}.m_shape"), res["shape"])
+m2.metric(t(f"{P}.m_dtype"), res["dtype"])
+m3.metric(t(f"{P}.m_tensor_name"), res["tensor_name"])
+m4.metric(t(f"{P}.m_layer_name"), res["layer_name"])
+
+if res["batch_dim"] is None:
+    st.markdown(t(f"{P}.batch_none", sample=res["sample_shape"]))
+else:
+    st.markdown(t(f"{P}.batch_fixed", batch=res["batch_dim"]))
+    other = res.get("other_batch")
+    if other and other["ok"]:
+        st.caption(t(f"{P}.batch_checked", n=other["n"], shape=format_shape(other["shape"]),
+                     version=res["keras_version"]))
+    elif other:
+        st.caption(t(f"{P}.batch_refused", n=other["n"]))
+        keras_error(other["error"])
+st.markdown(t(f"{P}.dtype_note"))
+
+st.subheader(t(f"{P}.naming_title"))
+if res["layer_name"] == "input_layer" and res["tensor_name"].startswith("keras_tensor"):
+    st.markdown(t(f"{P}.naming_auto", layer=res["layer_name"], tensor=res["tensor_name"]))
+else:
+    st.markdown(t(f"{P}.naming_given", name=res["layer_name"]))
+st.info(t(f"{P}.naming_older", version=res["keras_version"]), icon=":material/history:")
+
+st.subheader(t(f"{P}.no_data_title"))
+st.markdown(t(f"{P}.no_data", module=res["module"], type=res["type"]))
+keras_error(res["no_data_error"])
+
+st.subheader(t(f"{P}.sparse_title"))
+st.markdown(t(f"{P}.sparse_text", backend=res["backend"]))
+st.caption(t(f"{P}.sparse_now", backend=res["backend"], sparse=res["sparse"], ragged=res["ragged"]))

@@ -173,12 +173,24 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
         no_data = None
     except Exception as exc:  # a KerasTensor has no values: Keras says so itself
         no_data = _keras_error(exc)
+    other_batch = None
+    if batch_size is not None and not sparse and not ragged:
+        # Does a fixed batch_size refuse a batch of another size? Ask the installed Keras.
+        n = batch_size + 1
+        try:
+            with fresh_names():
+                probe = keras.Model(t, t)
+            out = probe(np.zeros((n, *dims), dtype=t.dtype))
+            other_batch = {"n": n, "ok": True, "shape": list(np.asarray(out).shape), "error": None}
+        except Exception as exc:
+            other_batch = {"n": n, "ok": False, "shape": None, "error": _keras_error(exc)}
     return {
         "ok": True,
         "repr": repr(t),
         "type": type(t).__name__,
         "module": type(t).__module__,
         "shape": shape_text(t.shape),
+        "sample_shape": format_shape(dims),
         "batch_dim": t.shape[0],
         "dtype": str(t.dtype),
         "tensor_name": t.name,
@@ -187,6 +199,7 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
         "sparse": bool(t.sparse),
         "ragged": bool(getattr(t, "ragged", False)),
         "no_data_error": no_data,
+        "other_batch": other_batch,
         "code": code,
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
@@ -241,6 +254,12 @@ def dense_layer(
     from core.build import fresh_names
     from core.table import arithmetic, shape_text
 
+    if isinstance(units, (int, np.integer)) and not isinstance(units, bool) and units < 1:
+        # Keras checks units itself and echoes the bad value: show that, not a message of ours.
+        try:
+            keras.layers.Dense(int(units))
+        except Exception as exc:
+            return {"ok": False, "keras_error": _keras_error(exc)}
     try:
         in_features = _check_int(in_features, 1, DENSE_MAX_IN, "in_features")
         units = _check_int(units, 1, DENSE_MAX_UNITS, "units")

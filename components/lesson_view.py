@@ -1,0 +1,95 @@
+"""UI shared by the Input(), Dense(), outputs and Model() lessons: cached jobs, parsing, charts."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.engine import call
+from components.i18n import spec_error_text, t
+from components.model_view import keras_error
+from core.validate import SpecError
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def lesson(job: str, **kwargs) -> dict:
+    """A core.lessons job, cached on its arguments: the same settings never run Keras twice."""
+    return call(f"core.lessons:{job}", **kwargs)
+
+
+class Inputs:
+    """Collects parse errors from one run of a page, each shown once in the learner's language."""
+
+    def __init__(self):
+        self.failed = False
+
+    def parse(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SpecError as e:
+            st.error(spec_error_text(e.code, e.params), icon=":material/error:")
+            self.failed = True
+            return None
+
+
+def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None, bool]:
+    """A good result is remembered; a rejected one is explained and the last good one returned."""
+    key = f"{page}__{slot}__last_good"
+    if res is not None and res.get("ok"):
+        st.session_state[key] = res
+        return res, True
+    if res is not None:
+        show_failure(res)
+    last = st.session_state.get(key)
+    if last is not None:
+        st.info(t("common.last_good_model"), icon=":material/history:")
+    return last, False
+
+
+def show_failure(res: dict) -> None:
+    if "spec_error" in res:
+        code, params = res["spec_error"]
+        st.error(spec_error_text(code, params), icon=":material/error:")
+    elif "keras_error" in res:
+        keras_error(res["keras_error"])
+
+
+def heatmap(z, x_labels, y_labels, title: str, key: str, annotate: bool = True) -> None:
+    """A matrix of weights, red below zero and blue above, values written in when they fit."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x_labels,
+            y=y_labels,
+            colorscale="RdBu",
+            zmid=0,
+            texttemplate="%{z:.2f}" if annotate else None,
+            hovertemplate="%{y} → %{x}: %{z:.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        height=max(180, 60 + 34 * len(y_labels)),
+        margin=dict(l=10, r=10, t=40, b=10),
+        yaxis=dict(autorange="reversed", type="category"),
+        xaxis=dict(type="category", side="top"),
+    )
+    st.plotly_chart(fig, width="stretch", key=key)
+
+
+def line_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
+    return fig
+
+
+def fmt(v: float, digits: int = 4) -> str:
+    """Numbers for prose: short, and without a '-0'."""
+    s = f"{v:.{digits}g}"
+    return "0" if s in ("-0", "0") else s
