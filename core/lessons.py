@@ -515,14 +515,12 @@ def _head_data(task: str, seed: int):
 HEAD_LOSS = {"regression": "mse", "binary": "binary_crossentropy", "multiclass": "sparse_categorical_crossentropy"}
 
 
+TEXTBOOK_HEAD = {"regression": (1, "linear"), "binary": (1, "sigmoid"), "multiclass": (N_CLASSES, "softmax")}
+
+
 def head_matches(task: str, units: int, activation: str | None) -> bool:
-    """The textbook head for each task (the page explains why)."""
-    act = activation or "linear"
-    if task == "regression":
-        return units == 1 and act == "linear"
-    if task == "binary":
-        return units == 1 and act == "sigmoid"
-    return units == N_CLASSES and act == "softmax"
+    """Is this the textbook head for the task (the page explains why)? None is linear."""
+    return (units, activation or "linear") == TEXTBOOK_HEAD[task]
 
 
 def output_head(ctx, task: str = "regression", units: int = 1, activation: str | None = None, steps: int = 300,
@@ -545,10 +543,26 @@ def output_head(ctx, task: str = "regression", units: int = 1, activation: str |
 
     x, y = _head_data(task, seed)
     loss = HEAD_LOSS[task]
+    head_kw = f", activation=\"{activation}\"" if activation is not None else ""
+    code = "\n".join([
+        "import keras",
+        "from keras import Input, Model",
+        "from keras.layers import Dense",
+        "",
+        f"inputs = Input(shape=({x.shape[1]},))",
+        'x = Dense(16, activation="relu", name="hidden1")(inputs)',
+        'x = Dense(16, activation="relu", name="hidden2")(x)',
+        f'outputs = Dense({units}{head_kw}, name="output")(x)',
+        "print(outputs)",
+        "print(type(outputs).__name__, isinstance(outputs, keras.Model))",
+        "",
+        f'model = Model(inputs, outputs, name="{task}_model")',
+        f'model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="{loss}")',
+    ])
     keras.utils.set_random_seed(seed)
     warned: list[str] = []
     result: dict = {"ok": True, "task": task, "loss": loss, "matches": head_matches(task, units, activation),
-                    "n_features": int(x.shape[1])}
+                    "n_features": int(x.shape[1]), "code": code, "units": units, "activation": activation}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with fresh_names():
@@ -578,7 +592,7 @@ def output_head(ctx, task: str = "regression", units: int = 1, activation: str |
             result["ok"] = False
             result["keras_error"] = _keras_error(exc)
         if result["ok"]:
-            pred = _run(model, x)
+            pred = np.asarray(model.predict(x, verbose=0))
             if task == "regression":
                 grid = np.linspace(-3, 3, 121, dtype="float32")[:, None]
             else:
@@ -599,6 +613,8 @@ def output_head(ctx, task: str = "regression", units: int = 1, activation: str |
         return result
 
     result["predict_shape"] = list(pred.shape)
+    result["n"] = int(len(x))
+    result["steps"] = steps
     result["out_min"] = float(pred.min())
     result["out_max"] = float(pred.max())
     result["target_min"] = float(y.min())
@@ -625,7 +641,31 @@ def output_head(ctx, task: str = "regression", units: int = 1, activation: str |
         # What the first output unit says at each point: a probability only if the head makes it one.
         result["first_unit"] = gp[:, 0].reshape(gx.shape).astype("float64").tolist()
     result["final_loss"] = result["losses"][-1]
+    result["outputs_loss"] = _loss_of_outputs(task, y, pred)
     return result
+
+
+def _loss_of_outputs(task: str, y: np.ndarray, pred: np.ndarray) -> float | None:
+    """The compiled loss, recomputed in numpy from what the model really outputs.
+
+    Keras's cross-entropies read the logits cached behind a sigmoid/softmax output instead
+    of the output itself; comparing both numbers shows when that hides a broken head.
+    """
+    eps = 1e-7
+    pred = pred.astype("float64")
+    if task == "regression":
+        return float(np.mean((pred - y) ** 2))
+    if task == "binary":
+        if pred.shape[1] != 1:
+            return None
+        p = np.clip(pred[:, 0], eps, 1 - eps)
+        t = y[:, 0]
+        return float(-np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)))
+    labels = y[:, 0].astype(int)
+    if pred.shape[1] <= labels.max():
+        return None
+    p = np.clip(pred[np.arange(len(labels)), labels], eps, 1.0)
+    return float(-np.mean(np.log(p)))
 
 
 # ---------------------------------------------------------------- Model()
