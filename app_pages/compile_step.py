@@ -1,4 +1,159 @@
-"""compile(): introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""compile(): what is mandatory (document vs installed Keras), leave one thing out, compare choices."""
+import pandas as pd
+import streamlit as st
 
-page_header("compile_step")
+from components.build_controls import loss_figure, spec_error_message
+from components.engine import call
+from components.i18n import page_header, t
+from components.model_view import keras_error
+from core import spec as S
+from core import stack as K
+from core.jobs_compile import LEAVE_OUT
+from core.validate import MAX_EPOCHS, SpecError, parse_float, parse_int, LR_MAX, LR_MIN
+
+PAGE = "compile_step"
+
+
+@st.cache_data(show_spinner=False)
+def compile_facts() -> dict:
+    return call("core.jobs_compile:facts")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def leave_out(what: str) -> dict:
+    return call("core.jobs_compile:leave_out", what=what)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def train_many(specs: list, dataset: str) -> dict:
+    # Same specs, same seed, same data: the same curves, so every learner shares one run.
+    return call("core.jobs_train:train_many", specs=specs, dataset=dataset)
+
+
+page_header(PAGE)
+
+# --- 1. The document's table beside what the installed Keras does.
+with st.spinner(t("common.loading_engine")):
+    facts = compile_facts()
+st.subheader(t("compile_step.truth_title", version=facts["version"]))
+d = facts["defaults"]
+st.markdown(t("compile_step.truth_table", optimizer=repr(d["optimizer"]), loss=repr(d["loss"]),
+              metrics=repr(d["metrics"])))
+st.caption(t("compile_step.signature_caption"))
+st.code(facts["signature"], language="python")
+st.info(t("compile_step.truth_note"), icon=":material/info:")
+
+# --- 2. Leave one argument out and let Keras answer.
+st.subheader(t("compile_step.try_title"))
+leave_labels = {w: t(f"compile_step.leave_{w}") for w in LEAVE_OUT}
+what = st.segmented_control(t("compile_step.leave_out_label"), LEAVE_OUT, default="nothing",
+                            format_func=leave_labels.__getitem__, key="compile_step_leave_out",
+                            bind="query-params") or "nothing"
+with st.spinner(t("common.loading_engine")):
+    res = leave_out(what)
+code_col, out_col = st.columns([3, 2])
+with code_col:
+    st.code(res["code"], language="python")
+    st.caption(t(f"compile_step.explain_{what}"))
+with out_col:
+    st.markdown(f"**{t('compile_step.ran_title')}**")
+    if res["compile_error"]:
+        st.error(t("compile_step.failed_at_compile"), icon=":material/error:")
+        keras_error(res["compile_error"])
+    elif res["fit_error"]:
+        st.error(t("compile_step.failed_at_fit"), icon=":material/error:")
+        keras_error(res["fit_error"])
+    else:
+        st.success(t("compile_step.worked", optimizer=res["optimizer"], lr=f"{res['learning_rate']:.4g}",
+                     keys=", ".join(f"`{k}`" for k in res["history_keys"])), icon=":material/check_circle:")
+
+# --- 3. The same model trained with different compile() choices, on one chart.
+st.subheader(t("compile_step.compare_title"))
+st.markdown(t("compile_step.compare_intro"))
+vary_labels = {v: t(f"compile_step.vary_{v}") for v in K.VARY}
+vary = st.segmented_control(t("compile_step.vary_label"), K.VARY, default="optimizer",
+                            format_func=vary_labels.__getitem__, key="compile_step_vary",
+                            bind="query-params") or "optimizer"
+
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    base_opt = st.selectbox(t("compile_step.optimizer_label"), S.OPTIMIZERS, key="compile_step_optimizer",
+                            disabled=vary == "optimizer", bind="query-params")
+with c2:
+    base_lr = st.text_input(t("compile_step.lr_label"), "0.01", key="compile_step_lr",
+                            disabled=vary == "learning_rate", bind="query-params", max_chars=20)
+with c3:
+    base_loss = st.selectbox(t("compile_step.loss_label"), K.REGRESSION_LOSSES, key="compile_step_loss",
+                             disabled=vary == "loss", bind="query-params")
+with c4:
+    epochs_text = st.text_input(t("compile_step.epochs_label"), "60", key="compile_step_epochs",
+                                bind="query-params", max_chars=6)
+
+if vary == "optimizer":
+    values = st.multiselect(t("compile_step.optimizers_label"), S.OPTIMIZERS, default=["adam", "sgd", "rmsprop"],
+                            key="compile_step_cmp_optimizers", max_selections=K.MAX_COMPARE)
+elif vary == "learning_rate":
+    values = st.text_input(t("compile_step.rates_label"), "0.1, 0.01, 0.001", key="compile_step_cmp_rates",
+                           bind="query-params", max_chars=120)
+else:
+    values = st.multiselect(t("compile_step.losses_label"), K.REGRESSION_LOSSES, default=list(K.REGRESSION_LOSSES),
+                            key="compile_step_cmp_losses", max_selections=K.MAX_COMPARE)
+
+runs = None
+try:
+    base = S.recommended().replace(
+        optimizer=base_opt,
+        learning_rate=parse_float(base_lr, LR_MIN, LR_MAX, "learning_rate") if vary != "learning_rate" else 0.01,
+        loss=base_loss,
+        epochs=parse_int(epochs_text, 1, MAX_EPOCHS, "epochs"),
+    )
+    if vary == "learning_rate":
+        values = K.parse_rates(values)
+    runs = K.compare_specs(base, vary, list(values))
+except SpecError as e:
+    st.error(spec_error_message(e, PAGE), icon=":material/error:")
+
+last_key = f"{PAGE}__last_good"
+if runs is not None:
+    with st.spinner(t("compile_step.training", n=len(runs))):
+        result = train_many([s.to_dict() for _, s in runs], "curve")
+    if result.get("ok"):
+        st.session_state[last_key] = {"vary": vary, "labels": [label for label, _ in runs],
+                                      "specs": [s for _, s in runs], "result": result}
+    else:
+        code, params = result.get("spec_error", ("engine_failed", {}))
+        st.error(spec_error_message(SpecError(code, **params), PAGE), icon=":material/error:")
+
+shown = st.session_state.get(last_key)
+if shown is not None:
+    if runs is None:
+        st.info(t("common.last_good_model"))
+    labels, result = shown["labels"], shown["result"]
+    histories = [(label, r.get("history", {})) for label, r in zip(labels, result["runs"])]
+    key = "mse" if shown["vary"] == "loss" else "loss"
+    title = t("compile_step.chart_title_mse" if key == "mse" else "compile_step.chart_title_loss")
+    fig = loss_figure(histories, key, title, t("compile_step.axis_epoch"),
+                      t("compile_step.axis_mse" if key == "mse" else "compile_step.axis_loss"), log_y=True)
+    st.plotly_chart(fig, use_container_width=True, key="compile_step_chart")
+    if key == "mse":
+        st.caption(t("compile_step.loss_scale_note"))
+    for label, r in zip(labels, result["runs"]):
+        if r.get("status") == "diverged":
+            st.warning(t("compile_step.diverged", run=label), icon=":material/warning:")
+        elif not r.get("ok", True) and "keras_error" in r:
+            keras_error(r["keras_error"])
+
+    def _last(h, k):
+        v = h.get(k) or [float("nan")]
+        return float(v[-1])
+
+    rows = [{t("compile_step.col_run"): label,
+             t("compile_step.col_final_loss"): _last(h, "loss"),
+             t("compile_step.col_final_val"): _last(h, "val_loss"),
+             **({t("compile_step.col_final_mse"): _last(h, "mse")} if key == "mse" else {}),
+             t("compile_step.col_seconds"): round(float(r.get("seconds", 0.0)), 2)}
+            for (label, h), r in zip(histories, result["runs"])]
+    st.markdown(f"**{t('compile_step.results_title')}**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.markdown(f"**{t('compile_step.code_title')}**")
+    st.code("\n".join(K.compile_line(s) for s in shown["specs"]), language="python")

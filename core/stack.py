@@ -148,10 +148,14 @@ def spec_from_controls(
     """Widget values (text where the learner types) -> a validated ModelSpec, or SpecError."""
     if dataset not in DATASETS:
         raise SpecError("choice_invalid", field="dataset", value=str(dataset)[:40])
-    n = parse_int(n_hidden, 0, MAX_LAYERS, "n_hidden")
+    n = parse_int(n_hidden, 0, MAX_LAYERS, "n_hidden")  # a slider: only a forged value can fail
     hidden = []
     for i in range(n):
-        u = parse_int(units[i], 1, MAX_UNITS, f"units_{i + 1}") if i < len(units) else 8
+        try:
+            u = parse_int(units[i], 1, MAX_UNITS, "units") if i < len(units) else 8
+        except SpecError as e:
+            e.params["layer"] = i + 1  # the page names the layer whose field is wrong
+            raise
         act = activations[i] if i < len(activations) else "relu"
         # "linear" is what Keras does when activation is left out; the code then leaves it out too.
         hidden.append(S.DenseSpec(u, None if act == "linear" else act, name=f"hidden{i + 1}" if named else None))
@@ -173,3 +177,54 @@ def spec_from_controls(
     )
     return validate_spec(spec)
 
+
+
+# ----------------------------------------------------------------------------- compile comparison
+VARY = ("optimizer", "learning_rate", "loss")
+REGRESSION_LOSSES = ("mse", "mae", "huber")
+MAX_COMPARE = 6  # lines on one chart; core.jobs_train.train_many takes at most this many
+
+
+def parse_rates(text: str) -> list[float]:
+    """'0.1, 0.01, 1e-3' -> [0.1, 0.01, 0.001]: each checked like the single learning-rate field."""
+    parts = [p.strip() for p in str(text)[:200].replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise SpecError("not_a_number", field="learning_rate", text="")
+    if len(parts) > MAX_COMPARE:
+        raise SpecError("compare_too_many", n=len(parts), max=MAX_COMPARE)
+    rates = [parse_float(p, LR_MIN, LR_MAX, "learning_rate") for p in parts]
+    return list(dict.fromkeys(rates))  # a rate typed twice is one line
+
+
+def compare_specs(base: S.ModelSpec, vary: str, values: list) -> list[tuple[str, S.ModelSpec]]:
+    """One (label, spec) per value of the varied setting; everything else stays as in `base`.
+
+    When losses are compared, every run also reports MSE: losses differ in scale, so only a
+    shared metric puts the lines on one footing.
+    """
+    if vary not in VARY:
+        raise SpecError("choice_invalid", field="vary", value=str(vary)[:40])
+    if not values:
+        raise SpecError("compare_empty")
+    if len(values) > MAX_COMPARE:
+        raise SpecError("compare_too_many", n=len(values), max=MAX_COMPARE)
+    out = []
+    for v in values:
+        if vary == "optimizer":
+            spec, label = base.replace(optimizer=v), str(v)
+        elif vary == "learning_rate":
+            spec, label = base.replace(learning_rate=float(v)), f"{float(v):g}"
+        else:
+            spec, label = base.replace(loss=v, metrics=["mse"]), str(v)
+        out.append((label, validate_spec(spec)))
+    return out
+
+
+_OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "adagrad": "Adagrad"}
+
+
+def compile_line(spec: S.ModelSpec) -> str:
+    """The `model.compile(...)` statement of the generated code, without importing Keras."""
+    metrics = (", metrics=[" + ", ".join(f'"{m}"' for m in spec.metrics) + "]") if spec.metrics else ""
+    return (f"model.compile(optimizer=keras.optimizers.{_OPTIMIZER_CLASSES[spec.optimizer]}"
+            f'(learning_rate={spec.learning_rate:g}), loss="{spec.loss}"{metrics})')

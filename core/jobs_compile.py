@@ -1,0 +1,86 @@
+"""Jobs for the compile() lesson: what Keras's `compile()` really requires, tried live.
+
+The document's table says optimizer and loss are mandatory. Keras 3 gives `compile()` a
+default optimizer ("rmsprop") and accepts a missing loss until `fit()` needs it; these jobs
+let the page show exactly that, from the installed Keras, instead of asserting it.
+"""
+from __future__ import annotations
+
+import re
+
+from core import spec as S
+
+__jobs__ = ("facts", "leave_out")
+
+LEAVE_OUT = ("nothing", "optimizer", "loss", "metrics", "compile")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def compile_call(what: str, optimizer: str = "adam", loss: str = "mse", metrics=("mae",)) -> str:
+    """The lines of code the learner's choice stands for: compile() (unless skipped), then fit()."""
+    fit = "model.fit(x_train, y_train, epochs=2)"
+    if what == "compile":
+        return fit
+    args = []
+    if what != "optimizer":
+        args.append(f'optimizer="{optimizer}"')
+    if what != "loss":
+        args.append(f'loss="{loss}"')
+    if what != "metrics" and metrics:
+        args.append("metrics=[" + ", ".join(f'"{m}"' for m in metrics) + "]")
+    return f"model.compile({', '.join(args)})\n{fit}"
+
+
+def facts(ctx) -> dict:
+    """compile()'s own defaults, read from the installed Keras."""
+    import inspect
+
+    import keras
+
+    params = inspect.signature(keras.Model.compile).parameters
+    return {
+        "version": keras.__version__,
+        "signature": "compile(" + ", ".join(
+            f"{n}={params[n].default!r}" for n in ("optimizer", "loss", "metrics")) + ", ...)",
+        "defaults": {n: params[n].default for n in ("optimizer", "loss", "metrics")},
+    }
+
+
+def _err(exc: Exception) -> tuple[str, str]:
+    return type(exc).__name__, _ANSI.sub("", str(exc)).strip()[:1200]
+
+
+def leave_out(ctx, what: str, loss: str = "mse") -> dict:
+    """Build the recommended model, compile it without `what`, fit two epochs; report each step.
+
+    Returns {"what", "code", "compile_error", "fit_error", "optimizer", "learning_rate",
+    "history_keys"}; an error is (type, message), None when the step worked.
+    """
+    if what not in LEAVE_OUT:
+        what = "nothing"
+    if loss not in ("mse", "mae", "huber"):
+        loss = "mse"
+    from core.build import build_model
+    from core.data import load
+
+    model = build_model(S.recommended())
+    d = load("curve", 0)
+    out = {"what": what, "code": compile_call(what, loss=loss), "compile_error": None, "fit_error": None,
+           "optimizer": None, "learning_rate": None, "history_keys": []}
+    if what != "compile":
+        kwargs = {"optimizer": "adam", "loss": loss, "metrics": ["mae"]}
+        kwargs.pop({"optimizer": "optimizer", "loss": "loss", "metrics": "metrics"}.get(what, ""), None)
+        try:
+            model.compile(**kwargs)
+        except Exception as exc:  # the lesson is whatever Keras says
+            out["compile_error"] = _err(exc)
+            return out
+        out["optimizer"] = type(model.optimizer).__name__
+        out["learning_rate"] = float(model.optimizer.learning_rate.numpy())
+    try:
+        hist = model.fit(d.x[:128], d.y[:128], epochs=2, batch_size=32, verbose=0)
+    except Exception as exc:
+        out["fit_error"] = _err(exc)
+        return out
+    out["history_keys"] = list(hist.history)
+    return out
