@@ -670,12 +670,13 @@ def _loss_of_outputs(task: str, y: np.ndarray, pred: np.ndarray) -> float | None
 
 # ---------------------------------------------------------------- Model()
 
-def _container_code(spec, inputs_choice, outputs_choice, style, name, trainable) -> str:
+def _container_code(spec, inputs_choice, outputs_choice, style, name, trainable) -> tuple[str, str]:
+    """(the tensor-building lines, the Model(...) call as the learner chose it)."""
     from core.codegen import model_lines
 
     lines = ["from keras import Input, Model", "from keras.layers import Dense", ""]
     lines += model_lines(spec)[:-1]
-    args = []
+    args: list[str] = []
     if style == "positional":
         if inputs_choice:
             args.append(inputs_choice)
@@ -690,8 +691,7 @@ def _container_code(spec, inputs_choice, outputs_choice, style, name, trainable)
         args.append(f'name="{name}"')
     if not trainable:
         args.append("trainable=False")
-    lines += [f"model = Model({', '.join(args)})", "model.summary()"]
-    return "\n".join(lines)
+    return "\n".join(lines), f"model = Model({', '.join(args)})\nmodel.summary()"
 
 
 def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyword", name=None,
@@ -717,7 +717,8 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         return _spec_error(e)
 
     spec = S.recommended().replace(name=name, trainable=trainable)
-    code = _container_code(spec, inputs_choice, outputs_choice, style, name, trainable)
+    tensors_code, call_code = _container_code(spec, inputs_choice, outputs_choice, style, name, trainable)
+    code = tensors_code + "\n" + call_code
     with fresh_names():
         inputs, steps, outputs = build_tensors(spec)
         tensors = {"inputs": inputs, "x": steps[-1], "outputs": outputs}
@@ -737,9 +738,12 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         try:
             model = keras.Model(*args, **kwargs)
         except Exception as exc:  # the lesson: what Keras says when a mandatory tensor is missing
-            return {"ok": False, "keras_error": _keras_error(exc), "code": code}
-    base = {"ok": True, "code": code, "model_name": model.name, "model_type": type(model).__name__,
-            "n_layers": len(model.layers), "summary": summary_text(model)}
+            return {"ok": False, "keras_error": _keras_error(exc), "code": code, "tensors_code": tensors_code,
+                    "call_code": call_code}
+        # Built after the learner's model, so theirs gets the name a fresh session would give it.
+        full_params = int(keras.Model(inputs, outputs).count_params())
+    base = {"ok": True, "code": code, "tensors_code": tensors_code, "call_code": call_code, "model_name": model.name, "model_type": type(model).__name__,
+            "n_layers": len(model.layers), "summary": summary_text(model), "full_params": full_params}
     if not model.layers:
         # Model() with no tensors is a bare subclassing-style shell: no layers, nothing to run.
         try:
