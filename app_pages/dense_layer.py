@@ -2,8 +2,8 @@
 import streamlit as st
 
 from components.i18n import page_header, t
-from components.lesson_view import Inputs, fmt, heatmap, keep_last_good, lesson, line_figure
-from components.model_view import keras_error, mandatory_error
+from components.lesson_view import Inputs, fmt, heatmap, keep_last_good, keras_says, lesson, line_figure
+from components.model_view import mandatory_error
 from core.lessons import DENSE_MAX_IN, DENSE_MAX_UNITS, DENSE_REGULARIZERS, STACK_MAX_DEPTH
 from core.spec import ACTIVATIONS, INITIALIZERS
 from core.validate import check_name, parse_int
@@ -49,7 +49,7 @@ if leave_out:
     st.subheader(t(f"{P}.leave_out_title"))
     st.markdown(t(f"{P}.leave_out_text"))
     st.code("from keras.layers import Dense\n\nlayer = Dense()", language="python")
-    keras_error(mandatory_error("dense_units"))
+    keras_says(mandatory_error("dense_units"))
     st.caption(t(f"{P}.leave_out_after"))
     st.stop()
 

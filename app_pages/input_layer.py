@@ -2,8 +2,7 @@
 import streamlit as st
 
 from components.i18n import page_header, t
-from components.lesson_view import Inputs, keep_last_good, lesson
-from components.model_view import keras_error
+from components.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
 from core.spec import DTYPES
 from core.validate import check_name, format_shape, parse_int, parse_shape
 
@@ -53,7 +52,7 @@ if leave_out:
     demo = None if inp.failed else lesson("input_tensor", shape=None, batch_size=batch, name=name, dtype=dtype)
     if demo is not None:
         st.code(demo["code"], language="python")
-        keras_error(demo.get("keras_error"))
+        keras_says(demo.get("keras_error"))
         st.caption(t(f"{P}.leave_out_after"))
     st.stop()
 
@@ -75,7 +74,7 @@ with left:
     st.code(res["code"], language="python")
 with right:
     st.markdown(t(f"{P}.printed"))
-    st.code(res["repr"], language="text")
+    output(res["repr"])
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t(f"{P}.m_shape"), res["shape"])
 m2.metric(t(f"{P}.m_dtype"), res["dtype"])
@@ -92,7 +91,7 @@ else:
                      version=res["keras_version"]))
     elif other:
         st.caption(t(f"{P}.batch_refused", n=other["n"]))
-        keras_error(other["error"])
+        keras_says(other["error"])
 st.markdown(t(f"{P}.dtype_note"))
 
 st.subheader(t(f"{P}.naming_title"))
@@ -104,7 +103,7 @@ st.info(t(f"{P}.naming_older", version=res["keras_version"]), icon=":material/hi
 
 st.subheader(t(f"{P}.no_data_title"))
 st.markdown(t(f"{P}.no_data", module=res["module"], type=res["type"]))
-keras_error(res["no_data_error"])
+keras_says(res["no_data_error"])
 
 st.subheader(t(f"{P}.sparse_title"))
 st.markdown(t(f"{P}.sparse_text", backend=res["backend"]))

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from components.i18n import page_header, t
-from components.lesson_view import Inputs, keep_last_good, lesson
-from components.model_view import graph, keras_error, table, totals
+from components.lesson_view import Inputs, keep_last_good, keras_says, lesson
+from components.model_view import table, totals
 from core.lessons import CALL_STYLES
 from core.validate import check_name
 
@@ -50,7 +50,7 @@ if res is not None and not res["ok"] and "keras_error" in res:
     st.markdown(t(f"{P}.your_call"))
     st.code(res["call_code"], language="python")
     st.markdown(t(f"{P}.refused_inputs") if _arg(in_choice) is None else t(f"{P}.refused_outputs"))
-    keras_error(res["keras_error"])
+    keras_says(res["keras_error"])
     st.caption(t(f"{P}.refused_keyword_note"))
     st.stop()
 
@@ -66,7 +66,7 @@ st.code(res["call_code"], language="python")
 if res["empty"]:
     st.subheader(t(f"{P}.empty_title"))
     st.markdown(t(f"{P}.empty_text", name=res["model_name"], layers=res["n_layers"]))
-    keras_error(res["empty_error"])
+    keras_says(res["empty_error"])
     st.caption(t(f"{P}.empty_summary"))
     st.code(res["summary"], language="text")
     st.stop()
@@ -86,15 +86,22 @@ if res["output_shape"] != "(None, 1)":
                   full=f"{res['full_params']:,}"))
 if res["totals"]["trainable"] == 0:
     st.markdown(t(f"{P}.frozen_text", params=f"{res['totals']['params']:,}", trainable=res["totals"]["trainable"]))
+    if "setter_layer_trainable" in res:
+        def flags(pairs):
+            return ", ".join(f"`{n}`={v}" for n, v in pairs)
+        st.info(t(f"{P}.layer_flags", before=flags(res["layer_trainable"]), after=flags(res["setter_layer_trainable"])),
+                icon=":material/info:")
 else:
     st.markdown(t(f"{P}.trainable_text", params=f"{res['totals']['params']:,}"))
 
-left, right = st.columns(2)
+left, right = st.columns([5, 4])
 with left:
     st.markdown(f"**{t(f'{P}.app_table')}**")
     table(res)
-    st.markdown(f"**{t(f'{P}.graph_title')}**")
-    graph(res)
 with right:
     st.markdown(f"**{t(f'{P}.keras_summary')}**")
     st.code(res["summary"], language="text")
+gcol, _ = st.columns([2, 3])
+with gcol:
+    st.markdown(f"**{t(f'{P}.graph_title')}**")
+    st.graphviz_chart(res["dot"], width="content")

@@ -3,8 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.i18n import page_header, t
-from components.lesson_view import fmt, keep_last_good, lesson, line_figure
-from components.model_view import keras_error
+from components.lesson_view import fmt, keep_last_good, keras_says, lesson, line_figure, output
 from core.lessons import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
 from core.spec import ACTIVATIONS
 
@@ -71,19 +70,19 @@ if fit_error is not None:
 
 if shown is not None and "outputs" in shown:
     st.subheader(t(f"{P}.tensor_title"))
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     with left:
         st.markdown(t(f"{P}.tensor_code"))
         st.code(shown["code"], language="python")
     with right:
         st.markdown(t(f"{P}.printed"))
-        st.code(shown["outputs"]["repr"], language="text")
-        m1, m2, m3 = st.columns(3)
-        m1.metric(t(f"{P}.m_type"), shown["outputs"]["type"])
-        m2.metric(t(f"{P}.m_shape"), shown["outputs"]["shape"])
-        m3.metric(t(f"{P}.m_is_model"), str(shown["outputs"]["is_model"]))
+        output(shown["outputs"]["repr"])
         st.markdown(t(f"{P}.summary_try"))
-        keras_error(shown["summary_error"])
+        keras_says(shown["summary_error"])
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t(f"{P}.m_type"), shown["outputs"]["type"])
+    m2.metric(t(f"{P}.m_shape"), shown["outputs"]["shape"])
+    m3.metric(t(f"{P}.m_is_model"), str(shown["outputs"]["is_model"]))
     st.markdown(t(f"{P}.wrap"))
     m1, m2, m3 = st.columns(3)
     m1.metric(t(f"{P}.m_model_type"), shown["model"]["type"])
@@ -105,9 +104,9 @@ if shown is not None and "outputs" in shown:
 
 if fit_error is not None:
     st.error(t(f"{P}.fit_failed"), icon=":material/error:")
-    keras_error(fit_error["keras_error"])
+    keras_says(fit_error["keras_error"])
     for w in fit_error.get("warnings", []):
-        st.code(w, language="text")
+        output(w)
     st.stop()
 if shown is None or "losses" not in shown:
     st.stop()
@@ -127,7 +126,7 @@ m[3].metric(t(f"{P}.m_target_range"), f"{fmt(r['target_min'], 3)} … {fmt(r['ta
 if r["warnings"]:
     st.markdown(t(f"{P}.keras_warns"))
     for w in r["warnings"]:
-        st.code("UserWarning: " + w, language="text")
+        output("UserWarning: " + w)
 
 if r["task"] == "regression":
     fig = line_figure("", t(f"{P}.axis_x"), t(f"{P}.axis_y"), height=400)

@@ -6,7 +6,6 @@ import streamlit as st
 
 from components.engine import call
 from components.i18n import spec_error_text, t
-from components.model_view import keras_error
 from core.validate import SpecError
 
 
@@ -50,7 +49,21 @@ def show_failure(res: dict) -> None:
         code, params = res["spec_error"]
         st.error(spec_error_text(code, params), icon=":material/error:")
     elif "keras_error" in res:
-        keras_error(res["keras_error"])
+        keras_says(res["keras_error"])
+
+
+def keras_says(err) -> None:
+    """Keras's own words, verbatim, wrapped: error lines are long and must be read whole."""
+    if err is None:
+        return
+    etype, msg = err
+    st.markdown(f"**{t('common.keras_says')}:**")
+    st.code(f"{etype}: {msg}", language="text", wrap_lines=True)
+
+
+def output(text: str) -> None:
+    """What a print() would show, wrapped like a terminal."""
+    st.code(text, language="text", wrap_lines=True)
 
 
 def heatmap(z, x_labels, y_labels, title: str, key: str, annotate: bool = True) -> None:
@@ -68,10 +81,10 @@ def heatmap(z, x_labels, y_labels, title: str, key: str, annotate: bool = True) 
     )
     fig.update_layout(
         title=title,
-        height=max(180, 60 + 34 * len(y_labels)),
+        height=max(200, 90 + 34 * len(y_labels)),
         margin=dict(l=10, r=10, t=40, b=10),
         yaxis=dict(autorange="reversed", type="category"),
-        xaxis=dict(type="category", side="top"),
+        xaxis=dict(type="category"),
     )
     st.plotly_chart(fig, width="stretch", key=key)
 

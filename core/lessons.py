@@ -694,6 +694,13 @@ def _container_code(spec, inputs_choice, outputs_choice, style, name, trainable)
     return "\n".join(lines), f"model = Model({', '.join(args)})\nmodel.summary()"
 
 
+def _summary(model, width: int) -> str:
+    """`model.summary()` as text, narrow enough to sit beside the app's own table."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda s, **_: lines.append(s), line_length=width)
+    return "\n".join(lines)
+
+
 def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyword", name=None,
               trainable=True) -> dict:
     """Build the document's recommended stack, then call Model(...) with only the tensors chosen.
@@ -705,7 +712,7 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
 
     from core.build import build_tensors, fresh_names
     from core.graph import model_graph, to_dot
-    from core.table import param_table, shape_text, summary_text, totals
+    from core.table import param_table, shape_text, totals
 
     try:
         _check_choice(inputs_choice, INPUT_CHOICES, "inputs")
@@ -743,7 +750,7 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         # Built after the learner's model, so theirs gets the name a fresh session would give it.
         full_params = int(keras.Model(inputs, outputs).count_params())
     base = {"ok": True, "code": code, "tensors_code": tensors_code, "call_code": call_code, "model_name": model.name, "model_type": type(model).__name__,
-            "n_layers": len(model.layers), "summary": summary_text(model), "full_params": full_params}
+            "n_layers": len(model.layers), "summary": _summary(model, 62), "full_params": full_params}
     if not model.layers:
         # Model() with no tensors is a bare subclassing-style shell: no layers, nothing to run.
         try:
@@ -761,6 +768,14 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
             "dot": to_dot(model_graph(model)),
             "names": [layer.name for layer in model.layers],
             "output_shape": shape_text(model.output.shape),
+            "layer_trainable": [[layer.name, bool(layer.trainable)] for layer in model.layers],
         }
     )
+    if not trainable:
+        # Model(trainable=False) leaves each layer's own flag alone; the property setter on a
+        # model built without it does not. Done last: the layers are shared with the learner's model.
+        with fresh_names():
+            other = keras.Model(inputs, model.outputs[0])
+        other.trainable = False
+        base["setter_layer_trainable"] = [[layer.name, bool(layer.trainable)] for layer in other.layers]
     return base
