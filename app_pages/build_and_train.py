@@ -1,4 +1,195 @@
-"""Build & train: introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""Build & train: the document's minimal and recommended models, fit() live, predict(), the code.
 
-page_header("build_and_train")
+Widgets -> core.stack.spec_from_controls (validated spec) -> describe job (graph, table,
+code) and one training call -> plots. A rejected value shows why and keeps the last good model.
+"""
+import streamlit as st
+
+from components import build_controls as B
+from components.i18n import page_header, t
+from components.model_view import describe, keras_error, show_failure, table, totals
+from core import spec as S
+from core import stack as K
+from core.validate import MAX_LAYERS, SpecError, format_shape
+
+PAGE = "build_and_train"
+LAST = f"{PAGE}__last_good_build"
+
+try:  # the live, streaming trainer; until it lands, one blocking call does the same job
+    from components.live_training import train_live
+except ImportError:
+    train_live = None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _train_blocking(spec_dict: dict, dataset: str) -> dict:
+    from components.engine import call
+
+    return call("core.jobs_train:train", spec=spec_dict, dataset=dataset)
+
+
+def train(spec_dict: dict, dataset: str) -> dict:
+    """The one place this page trains: {"ok", "status", "history", "predict", ...}."""
+    if train_live is not None:
+        return train_live(PAGE, spec_dict, dataset)
+    with st.spinner(t("build_and_train.training")):
+        return _train_blocking(spec_dict, dataset)
+
+
+# ----------------------------------------------------------------------------- widget state
+def _k(name, i=None):
+    return f"{PAGE}_{name}" if i is None else f"{PAGE}_{name}_{i}"
+
+
+def _apply_example():
+    """Put the stack widgets to the chosen example's values.
+
+    Written, not deleted: a widget bound to the URL that loses its state is seeded again from
+    the URL, i.e. from the old value. Streamlit logs once that these widgets also have defaults.
+    """
+    p = K.preset(st.session_state.get(_k("example")) or "recommended")
+    st.session_state[_k("named")] = p["named"]
+    st.session_state[_k("n_hidden")] = p["n_hidden"]
+    for i, (u, a) in enumerate(zip(p["units"], p["activations"])):
+        st.session_state[_k("units", i)] = str(u)
+        st.session_state[_k("act", i)] = a
+
+
+# ----------------------------------------------------------------------------- page
+page_header(PAGE)
+
+# Options are shown by their ids (the document's own words): a bound widget writes the shown
+# label into the URL, and a link must not depend on the language it was copied in.
+example = st.segmented_control(t("build_and_train.example_label"), K.EXAMPLES, default="recommended",
+                               key=_k("example"), on_change=_apply_example, bind="query-params") or "recommended"
+st.caption(t(f"build_and_train.about_{example}"))
+preset = K.preset(example)
+
+ctrl, view = st.columns([1, 2], gap="large")
+with ctrl:
+    st.markdown(f"**{t('build_and_train.controls')}**")
+    dataset = st.selectbox(t("build_and_train.dataset_label"), K.DATASETS, key=_k("dataset"), bind="query-params")
+    st.caption(t(f"build_and_train.about_{dataset}"))
+    st.markdown(t("build_and_train.input_shape", shape=format_shape(K.DATASET_SHAPES[dataset])))
+    named = st.toggle(t("build_and_train.named_label"), value=preset["named"], key=_k("named"),
+                      bind="query-params")
+    n_hidden = st.slider(t("build_and_train.n_hidden_label"), 0, MAX_LAYERS, preset["n_hidden"],
+                         key=_k("n_hidden"), bind="query-params")
+    units, acts = [], []
+    for i in range(n_hidden):
+        c_u, c_a = st.columns(2)
+        units.append(c_u.text_input(t("build_and_train.units_label", n=i + 1),
+                                    str(preset["units"][i]) if i < len(preset["units"]) else "8",
+                                    key=_k("units", i), max_chars=8, bind="query-params"))
+        act_default = preset["activations"][i] if i < len(preset["activations"]) else "relu"
+        acts.append(c_a.selectbox(t("build_and_train.activation_label", n=i + 1), S.ACTIVATIONS,
+                                  index=S.ACTIVATIONS.index(act_default), key=_k("act", i), bind="query-params"))
+    c1, c2 = st.columns(2)
+    optimizer = c1.selectbox(t("build_and_train.optimizer_label"), S.OPTIMIZERS, key=_k("optimizer"),
+                             bind="query-params")
+    lr = c2.text_input(t("build_and_train.lr_label"), "0.001", key=_k("lr"), max_chars=20, bind="query-params")
+    c3, c4 = st.columns(2)
+    epochs = c3.text_input(t("build_and_train.epochs_label"), "100", key=_k("epochs"), max_chars=6,
+                           bind="query-params")
+    batch = c4.text_input(t("build_and_train.batch_label"), "32", key=_k("batch"), max_chars=6,
+                          bind="query-params")
+    val_split = st.slider(t("build_and_train.val_label"), 0.0, 0.5, 0.2, step=0.05, key=_k("val"),
+                          bind="query-params")
+
+# Widget values -> a spec; a rejected value keeps the last good model on screen.
+try:
+    spec = K.spec_from_controls(dataset=dataset, named=named, n_hidden=n_hidden, units=units, activations=acts,
+                                optimizer=optimizer, learning_rate=lr, epochs=epochs, batch_size=batch,
+                                validation_split=val_split)
+    current = {"spec": spec.to_dict(), "dataset": dataset}
+except SpecError as e:
+    with ctrl:
+        st.error(B.spec_error_message(e, PAGE), icon=":material/error:")
+    current = None
+
+with view:
+    if current is not None:
+        res = describe(current["spec"], current["dataset"])
+        if res["ok"]:
+            st.session_state[LAST] = {**current, "res": res}
+        else:
+            show_failure(res)
+    shown = st.session_state.get(LAST)
+    if shown is not None and (current is None or shown["spec"] != current["spec"]
+                                                    or shown["dataset"] != current["dataset"]):
+        st.info(t("common.last_good_model"))
+    if shown is not None:
+        res = shown["res"]
+        shown_spec = S.ModelSpec.from_dict(shown["spec"])
+        st.subheader(t("build_and_train.model_title"))
+        o = shown_spec.output
+        head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
+        st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
+        st.markdown(t("build_and_train.model_name", name=res["model_name"]))
+        totals(res)
+        g_col, b_col = st.columns([1, 1])
+        with g_col:
+            st.graphviz_chart(res["dot"], width="content")
+        with b_col:
+            st.plotly_chart(B.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
+                                         t("build_and_train.axis_params")), width="stretch",
+                            key=f"{PAGE}_bar")
+        table(res)
+
+if shown is None:
+    st.stop()
+
+# ----------------------------------------------------------------------------- fit()
+st.subheader(t("build_and_train.train_title"))
+st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
+result = train(shown["spec"], shown["dataset"])
+if not result.get("ok"):
+    if "keras_error" in result:
+        keras_error(result["keras_error"])
+    else:
+        show_failure(result)
+    st.stop()
+
+hist = result["history"]
+if not result.get("live_drawn"):  # train_live draws its own growing chart
+    st.plotly_chart(B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"),
+                                  t("build_and_train.axis_epoch"), t("build_and_train.axis_loss"), log_y=True),
+                    width="stretch", key=f"{PAGE}_loss")
+if result.get("status") == "diverged":
+    st.warning(t("build_and_train.diverged"), icon=":material/warning:")
+elif result.get("status") == "cancelled":
+    st.info(t("build_and_train.cancelled"))
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
+m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
+if hist.get("val_accuracy"):
+    m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
+if result.get("epochs_per_s"):
+    m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
+st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
+             seconds=float(result.get("seconds", 0.0))))
+
+# ----------------------------------------------------------------------------- predict()
+p = result.get("predict")
+if p:
+    st.subheader(t("build_and_train.predict_title"))
+    st.caption(t(f"build_and_train.predict_{p['kind']}"))
+    if p["kind"] == "curve":
+        fig = B.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
+                             t("build_and_train.axis_y"), t("build_and_train.legend_data"),
+                             t("build_and_train.legend_model"), t("build_and_train.legend_val"))
+    elif p["kind"] == "grid":
+        fig = B.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
+                               t("build_and_train.axis_x2"),
+                               (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
+                               t("build_and_train.prob"))
+    else:
+        fig = B.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
+                               t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
+                               t("build_and_train.legend_val"))
+    st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
+
+# ----------------------------------------------------------------------------- code
+st.subheader(t("build_and_train.code_title"))
+st.caption(t("build_and_train.code_caption"))
+st.code(res["code"], language="python")

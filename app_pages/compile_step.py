@@ -47,8 +47,7 @@ st.info(t("compile_step.truth_note"), icon=":material/info:")
 st.subheader(t("compile_step.try_title"))
 leave_labels = {w: t(f"compile_step.leave_{w}") for w in LEAVE_OUT}
 what = st.segmented_control(t("compile_step.leave_out_label"), LEAVE_OUT, default="nothing",
-                            format_func=leave_labels.__getitem__, key="compile_step_leave_out",
-                            bind="query-params") or "nothing"
+                            format_func=leave_labels.__getitem__, key="compile_step_leave_out") or "nothing"
 with st.spinner(t("common.loading_engine")):
     res = leave_out(what)
 code_col, out_col = st.columns([3, 2])
@@ -70,10 +69,10 @@ with out_col:
 # --- 3. The same model trained with different compile() choices, on one chart.
 st.subheader(t("compile_step.compare_title"))
 st.markdown(t("compile_step.compare_intro"))
-vary_labels = {v: t(f"compile_step.vary_{v}") for v in K.VARY}
+# Shown by id (optimizer / learning_rate / loss are compile()'s own argument names): a bound
+# widget puts the shown label in the URL, and a shared link must not depend on the language.
 vary = st.segmented_control(t("compile_step.vary_label"), K.VARY, default="optimizer",
-                            format_func=vary_labels.__getitem__, key="compile_step_vary",
-                            bind="query-params") or "optimizer"
+                            key="compile_step_vary", bind="query-params") or "optimizer"
 
 c1, c2, c3, c4 = st.columns(4)
 with c1:
@@ -134,7 +133,7 @@ if shown is not None:
     title = t("compile_step.chart_title_mse" if key == "mse" else "compile_step.chart_title_loss")
     fig = loss_figure(histories, key, title, t("compile_step.axis_epoch"),
                       t("compile_step.axis_mse" if key == "mse" else "compile_step.axis_loss"), log_y=True)
-    st.plotly_chart(fig, use_container_width=True, key="compile_step_chart")
+    st.plotly_chart(fig, width="stretch", key="compile_step_chart")
     if key == "mse":
         st.caption(t("compile_step.loss_scale_note"))
     for label, r in zip(labels, result["runs"]):
@@ -154,6 +153,6 @@ if shown is not None:
              t("compile_step.col_seconds"): round(float(r.get("seconds", 0.0)), 2)}
             for (label, h), r in zip(histories, result["runs"])]
     st.markdown(f"**{t('compile_step.results_title')}**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown(f"**{t('compile_step.code_title')}**")
     st.code("\n".join(K.compile_line(s) for s in shown["specs"]), language="python")

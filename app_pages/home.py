@@ -33,12 +33,11 @@ st.subheader(t("home.rule_title"))
 st.markdown(t("home.rule"))
 st.markdown(t("home.rule_explain"))
 
-stage_labels = {s: t(f"home.stage_{s}") for s in K.STAGES}
 left, right = st.columns([3, 1])
 with left:
     stage = st.select_slider(
         t("home.stage_label"), options=K.STAGES, value="outputs", key="home_stage",
-        format_func=stage_labels.__getitem__, bind="query-params",
+        bind="query-params",  # stages shown by their code names: the same link in both languages
     )
 with right:
     n_hidden = st.slider(t("home.hidden_label"), 1, K.HOME_MAX_HIDDEN, 3, key="home_hidden",
@@ -47,7 +46,7 @@ with right:
 labels = {k: t(f"home.node_{k}") for k in ("outputs", "compile", "fit", "predict")}
 graph_col, code_col = st.columns([1, 2])
 with graph_col:
-    st.graphviz_chart(K.home_graph(n_hidden, stage, labels), use_container_width=False)
+    st.graphviz_chart(K.home_graph(n_hidden, stage, labels), width="content")
 with code_col:
     st.info(t(f"home.note_{stage}"), icon=":material/lightbulb:")
     st.metric(t("home.params_so_far"), f"{K.home_params(n_hidden, stage):,}")
