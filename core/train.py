@@ -23,14 +23,19 @@ with the same streaming and Stop.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import re
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
+
+# Function names TensorFlow's control flow v2 gives loop and branch bodies.
+_CONTROL_FLOW = re.compile(r"^(\w+_)?(while|cond)(_\d+)?_(body|cond|true|false)_\d+$")
 
 # Stop is checked between chunks: a chunk is sized to last about this long.
 CHUNK_SECONDS = 0.25
@@ -116,6 +121,36 @@ def _keras_train_step():
     from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
     return TensorFlowTrainer.train_step
+
+
+@contextlib.contextmanager
+def forget_custom_gradients():
+    """Trace (or `model.fit`) inside this, and the traced graph can be freed afterwards.
+
+    The source of the per-fit growth DESIGN.md measured (about 6 MB a fit, `model.fit`
+    included): the Keras optimizer's `apply` sums gradients through `all_reduce`, a
+    `tf.custom_gradient`. In graph mode every call registers its gradient function in
+    TensorFlow's global gradient registry under a fresh name ("CustomGradient-N") and never
+    removes it; that function's closure holds the whole traced graph. The entry is read only
+    while a gradient is being traced, so once tracing is over it can go.
+    """
+    before = set(_gradient_registry())
+    try:
+        yield
+    finally:
+        registry = _gradient_registry()
+        for k in [k for k in registry if k not in before and str(k).startswith("CustomGradient-")]:
+            registry.pop(k, None)
+
+
+def _gradient_registry() -> dict:
+    """TensorFlow's global op-name -> gradient-function table (private; empty if it moved)."""
+    try:
+        from tensorflow.python.framework import ops
+
+        return ops._gradient_registry._registry
+    except AttributeError:
+        return {}
 
 
 class _Runner:
@@ -215,7 +250,33 @@ class _Runner:
         self.concrete = None
 
     def trace(self, args):
-        self.concrete = self.fn.get_concrete_function(*args)
+        from tensorflow.python.eager import context
+
+        before = set(context.context().list_function_names())
+        with forget_custom_gradients():
+            self.concrete = self.fn.get_concrete_function(*args)
+        added = set(context.context().list_function_names()) - before
+        self.control_flow = sorted(n for n in added if _CONTROL_FLOW.match(n))
+
+    def release(self) -> None:
+        """Drop the graph, and the loop bodies TensorFlow would otherwise keep forever.
+
+        The `while_loop` body and cond functions stay registered in the eager context after
+        the traced function itself is freed. They were created for this trace alone and are
+        called by nothing else, so once the graph is dropped they can go too.
+        """
+        import gc
+
+        from tensorflow.python.eager import context
+
+        names, self.control_flow = getattr(self, "control_flow", []), []
+        self.concrete = None
+        self.fn = None
+        gc.collect()
+        ctx = context.context()
+        for name in names:
+            if ctx.has_function(name):
+                ctx.remove_function(name)
 
     def __call__(self, *args):
         return self.concrete(*args).numpy()
@@ -238,9 +299,18 @@ def _runner_for(model, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, 
         object.__setattr__(model, "_kfl_runners", cache)
     hit = key in cache
     if not hit:
-        cache.clear()  # one traced graph per model is enough; old ones only hold memory
+        release(model)  # one traced graph per model is enough; old ones only hold memory
         cache[key] = _Runner(model, metrics, batch_size, shuffle, has_val)
     return cache[key], hit
+
+
+def release(model) -> None:
+    """Free what fit_fast traced for `model` (call when the model is no longer trained)."""
+    cache = model.__dict__.get("_kfl_runners") or {}
+    runners = list(cache.values())
+    cache.clear()
+    for r in runners:
+        r.release()
 
 
 def fit_fast(
@@ -254,12 +324,15 @@ def fit_fast(
     seed: int = 0,
     on_epoch=None,
     cancelled=None,
+    keep_graph: bool = False,
 ) -> History:
     """Train a compiled Keras model like `model.fit(..., verbose=0)` and return its history.
 
     on_epoch(epoch, logs) is called after every epoch (0-based, Keras's logs dict), in bursts
     at the end of each chunk; cancelled() is asked between chunks, and True stops the run
     with status "cancelled". A non-finite loss stops it with status "diverged".
+    keep_graph=True keeps the traced graph on the model, so the next fit_fast of the same
+    model with the same settings starts at once; by default it is freed (see `release`).
     """
     t_start = time.perf_counter()
     x = np.asarray(x)
@@ -271,7 +344,14 @@ def fit_fast(
         metrics = _metric_formulas(model, yt[:1], probe)
     except Unsupported:
         return _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_epoch, cancelled, t_start)
+    try:
+        return _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, on_epoch, cancelled, t_start)
+    finally:
+        if not keep_graph:
+            release(model)
 
+
+def _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, on_epoch, cancelled, t_start):
     import tensorflow as tf
 
     t_trace = time.perf_counter()
@@ -350,9 +430,10 @@ def _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_ep
     if cancelled is not None and cancelled():
         hist.status = "cancelled"
     else:
-        model.fit(
-            x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
-            shuffle=shuffle, verbose=0, callbacks=[_Stream()],
-        )
+        with forget_custom_gradients():
+            model.fit(
+                x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+                shuffle=shuffle, verbose=0, callbacks=[_Stream()],
+            )
     hist.seconds = time.perf_counter() - t_start
     return hist
