@@ -357,8 +357,10 @@ def _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, o
     t_trace = time.perf_counter()
     runner, _ = _runner_for(model, metrics, batch_size, shuffle, val is not None)
     names = ["loss"] + [name for name, _, _ in metrics]
-    keys = names + (["val_" + n for n in names] if val is not None else [])
-    hist = History({k: [] for k in keys})
+    keys = names + (["val_" + n for n in names] if val is not None else [])  # graph row order
+    # Keras's history lists training keys alphabetically, then the val_ keys.
+    order = sorted(names) + (sorted("val_" + n for n in names) if val is not None else [])
+    hist = History({k: [] for k in order})
 
     xt_t, yt_t = tf.convert_to_tensor(xt), tf.convert_to_tensor(yt)
     if val is not None:
@@ -384,7 +386,8 @@ def _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, o
         rows = runner(*args(done, count))
         dt = time.perf_counter() - t0
         for row in rows:
-            logs = {k: float(v) for k, v in zip(keys, row)}
+            values = dict(zip(keys, row.tolist()))
+            logs = {k: values[k] for k in order}
             for k, v in logs.items():
                 hist[k].append(v)
             if on_epoch is not None:
