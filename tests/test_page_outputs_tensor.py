@@ -1,0 +1,106 @@
+"""outputs-tensor page: a KerasTensor, not a Model; heads per task; wrong heads trained live."""
+import json
+
+import pytest
+
+import keras
+
+from core.build import fresh_names
+from core.i18n import translate
+from tests.conftest import LANGS, open_page, texts
+
+P = "outputs_tensor"
+
+
+def metric(at, key) -> str:
+    label = translate(at.session_state["lang"], f"{P}.{key}")
+    return [m.value for m in at.metric if m.label == label][0]
+
+
+def codes(at) -> str:
+    return "\n".join(c.value for c in at.code)
+
+
+def reference_outputs(units=1, activation=None, n_in=1):
+    with fresh_names():
+        i = keras.Input(shape=(n_in,))
+        h = keras.layers.Dense(16, activation="relu", name="hidden1")(i)
+        h = keras.layers.Dense(16, activation="relu", name="hidden2")(h)
+        return i, keras.layers.Dense(units, activation=activation, name="output")(h)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_outputs_is_a_tensor_and_model_wraps_it(lang):
+    at = open_page(P, lang)
+    assert not at.exception
+    i, out = reference_outputs(1, "linear")
+    assert metric(at, "m_type") == type(out).__name__ == "KerasTensor"
+    assert metric(at, "m_shape") == "(None, 1)" and tuple(out.shape) == (None, 1)
+    assert metric(at, "m_is_model") == str(isinstance(out, keras.Model)) == "False"
+    model = keras.Model(i, out)
+    assert metric(at, "m_model_type") == type(model).__name__
+    assert metric(at, "m_model_is") == "True"
+    assert metric(at, "m_predict") == "(200, 1)"
+    assert repr(out) in codes(at)
+    try:
+        out.summary()
+    except AttributeError as exc:
+        assert f"AttributeError: {exc}" in codes(at)
+    assert translate(lang, f"{P}.verdict_good", head='Dense(1, activation="linear")') in [s.value for s in at.success]
+    assert not at.warning
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sigmoid_head_on_regression_cannot_exceed_one(lang):
+    at = open_page(P, lang)
+    at.button(key=f"{P}_try_sigmoid_reg").click().run()
+    lo, hi = (float(v) for v in metric(at, "m_out_range").split(" … "))
+    assert 0.0 <= lo and hi <= 1.0
+    tmin, tmax = (float(v) for v in metric(at, "m_target_range").split(" … "))
+    assert tmax > 1.0 and tmin < 0.0
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith(translate(lang, f"{P}.verdict_bad", head='Dense(1, activation="sigmoid")',
+                                      good='Dense(1, activation="linear")')) for w in warnings)
+    assert len(warnings) == 2  # the verdict and "targets this head can never reach"
+    fit = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert max(fit["data"][1]["y"]) <= 1.0 and min(fit["data"][1]["y"]) >= 0.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_softmax_with_one_unit(lang):
+    at = open_page(P, lang)
+    at.button(key=f"{P}_try_softmax_one").click().run()
+    assert at.radio(key=f"{P}_task").value == "binary"
+    assert metric(at, "m_accuracy") == "50%"
+    assert metric(at, "m_out_range") == "1 … 1"
+    assert "softmax over axis -1" in codes(at) and "always return the value 1" in codes(at)
+    shown = texts(at)
+    assert translate(lang, f"{P}.always_one", v="1") in shown
+    assert translate(lang, f"{P}.logits_shortcut", keras="@", real="@").split("@")[0] in shown
+    assert not at.exception
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_three_classes_into_one_unit_shows_the_loss_error(lang):
+    at = open_page(P, lang)
+    at.button(key=f"{P}_try_three_into_one").click().run()
+    assert [e.value for e in at.error] == [translate(lang, f"{P}.fit_failed")]
+    assert "InvalidArgumentError: Received a label value of 2 which is outside the valid range of [0, 1)" in codes(at)
+    assert metric(at, "m_shape") == "(None, 1)"  # the tensor part still shows
+    assert not at.exception
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_textbook_multiclass_head(lang):
+    at = open_page(P, lang)
+    at.radio(key=f"{P}_task").set_value("multiclass").run()
+    at.button(key=f"{P}_try_good").click().run()
+    assert at.number_input(key=f"{P}_units").value == 3
+    assert at.selectbox(key=f"{P}_activation").value == "softmax"
+    assert metric(at, "m_shape") == "(None, 3)" == str(tuple(reference_outputs(3, "softmax", 2)[1].shape))
+    assert metric(at, "m_predict") == "(300, 3)"
+    assert float(metric(at, "m_accuracy").rstrip("%")) > 85
+    assert translate(lang, f"{P}.verdict_good", head='Dense(3, activation="softmax")') in [s.value for s in at.success]
+    # sigmoid instead of softmax: the outputs stop adding up to 1
+    at.selectbox(key=f"{P}_activation").set_value("sigmoid").run()
+    assert translate(lang, f"{P}.not_distribution", units=3, lo="@", hi="@").split("@")[0] in texts(at)
