@@ -41,6 +41,7 @@ DEFAULT_WORKERS = 2
 # for jobs that still leak (other pages' Keras calls, a TensorFlow upgrade).
 DEFAULT_MAX_JOBS = 200
 DEFAULT_MAX_GROWTH_MB = 150.0
+MAX_START_FAILURES = 3
 
 
 class WorkerDied(RuntimeError):
@@ -196,9 +197,9 @@ class Pool:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._ready_cond = threading.Condition(self._lock)
+        self._start_failures = 0  # workers in a row that died before they were ready
         with self._lock:
-            for _ in range(self.size):
-                self._spawn()
+            self._top_up()
         self._thread = threading.Thread(target=self._dispatch, name="kfl-pool-dispatcher", daemon=True)
         self._thread.start()
 
@@ -209,6 +210,9 @@ class Pool:
             raise RuntimeError("pool is closed")
         job = Job(target, kwargs, self)
         with self._lock:
+            if self._start_failures >= MAX_START_FAILURES and not any(w.ready for w in self._workers):
+                job._finish("failed", error=WorkerDied("worker processes exit before they are ready"))
+                return job
             self._pending.append(job)
         self._wake()
         return job
@@ -285,6 +289,18 @@ class Pool:
         except OSError:
             pass
 
+    def _top_up(self) -> None:
+        """Start a worker if one is missing, one at a time (lock held).
+
+        Importing TensorFlow takes seconds of CPU; on a 2-core server two workers starting
+        together would each be ready later than one after the other.
+        """
+        if self._closed or self._start_failures >= MAX_START_FAILURES:
+            return
+        live = [w for w in self._workers if not w.retiring]
+        if len(live) < self.size and all(w.ready for w in live):
+            self._spawn()
+
     def _spawn(self) -> None:
         parent_sock, child_sock = socket.socketpair()
         env = dict(os.environ)
@@ -328,8 +344,7 @@ class Pool:
         w.retiring = True
         w.send(("stop",))
         self.recycled += 1
-        if not self._closed:
-            self._spawn()
+        self._top_up()
 
     def _lost(self, w: _Worker) -> None:
         """The worker's socket closed: reap it, fail its job, replace it if unplanned."""
@@ -351,12 +366,21 @@ class Pool:
             w.job = None
         if not w.retiring and not self._closed:
             self.restarts += 1
-            self._spawn()
+            if not w.ready:
+                self._start_failures += 1
+            if self._start_failures >= MAX_START_FAILURES and not any(x.ready for x in self._workers):
+                # Nothing can run: fail the queue now rather than let every caller time out.
+                while self._pending:
+                    self._pending.popleft()._finish("failed", error=WorkerDied(
+                        f"worker processes exit before they are ready (last exit code {code})"))
+        self._top_up()
 
     def _handle(self, w: _Worker, msg) -> None:
         kind = msg[0]
         if kind == "ready":
             w.ready, w.rss0, w.rss = True, msg[1], msg[1]
+            self._start_failures = 0
+            self._top_up()
         elif kind == "msg":
             if w.job is not None and w.job.id == msg[1]:
                 w.job._emit(msg[2])
@@ -375,6 +399,7 @@ class Pool:
         elif kind == "warmup_failed":
             sys.stderr.write(f"kfl pool: worker warm-up failed:\n{msg[1]}\n")
             w.ready, w.rss0 = True, msg[2]
+            self._top_up()
 
     def _dispatch(self) -> None:
         while True:
