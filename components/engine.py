@@ -1,36 +1,83 @@
 """The one door from pages to the engine: `call("core.module:function", **kwargs)`.
 
 Pages never import Keras. Jobs are plain functions `fn(ctx, **kwargs)` in core modules
-that list them in `__jobs__`; they take and return picklable data. This first version
-runs them in-process; the worker-pool version keeps the same signature.
+that list them in `__jobs__`; they take and return picklable data. They run in warm worker
+processes (core.pool): TensorFlow is imported there, never in the Streamlit process, and
+the memory each Keras build leaves behind goes away with the worker.
+
+- `call(job, **kwargs)`: run a job, wait, return its result (raises what the job raises).
+- `submit(job, **kwargs)`: start a job and return its `core.pool.Job` at once, to stream
+  its messages (`job.wait_messages`, `job.messages`), `job.cancel()` it, then `job.result()`.
+- `prewarm()`: start the workers now, without waiting (e.g. after the first page rendered).
+
+Environment: KFL_WORKERS (default 2), KFL_WORKER_MAX_JOBS, KFL_WORKER_MAX_GROWTH_MB,
+KFL_CALL_TIMEOUT (seconds, default 300), and KFL_INPROCESS=1 to run jobs in threads of
+this process instead (debugging; TensorFlow then loads here).
 """
 from __future__ import annotations
 
-import importlib
+import atexit
+import os
+import threading
+
+import streamlit as st
+
+from core.pool import InlinePool, Job, Pool
+from core.pool import resolve as _resolve
+
+# Imported by every worker before it says it is ready, then one tiny fit is traced, so the
+# first real job of a fresh worker pays none of TensorFlow's one-off costs.
+PRELOAD = ("core.build", "core.jobs_model", "core.jobs_train")
+WARMUP = "core.jobs_train:warm"
+
+_lock = threading.Lock()
+_pool = None
 
 
-class _Ctx:
-    def __init__(self, on_emit=None):
-        self._on_emit = on_emit
+def _make_pool():
+    if os.environ.get("KFL_INPROCESS") == "1":
+        return InlinePool()
+    pool = Pool(warmup=WARMUP, preload=PRELOAD)
+    atexit.register(pool.close)
+    return pool
 
-    def emit(self, msg):
-        if self._on_emit:
-            self._on_emit(msg)
 
-    def cancelled(self) -> bool:
-        return False
+def _process_pool():
+    """One pool per process, whatever Streamlit's caches do (AppTest, cache clears)."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = _make_pool()
+        return _pool
+
+
+@st.cache_resource(show_spinner=False)
+def pool():
+    """The process-wide worker pool, shared by every session."""
+    return _process_pool()
 
 
 def resolve(job: str):
-    mod_name, _, fn_name = job.partition(":")
-    if not mod_name.startswith("core.") or not fn_name:
-        raise ValueError(f"not a job: {job}")
-    mod = importlib.import_module(mod_name)
-    if fn_name not in getattr(mod, "__jobs__", ()):
-        raise ValueError(f"not a job: {job}")
-    return getattr(mod, fn_name)
+    """The job function itself, if `job` names one (checked the same way the workers check)."""
+    return _resolve(job)
+
+
+def submit(job: str, **kwargs) -> Job:
+    """Start a job; returns its handle at once."""
+    return pool().submit(job, **kwargs)
 
 
 def call(job: str, **kwargs):
     """Run a job and return its result (raises what the job raises)."""
-    return resolve(job)(_Ctx(), **kwargs)
+    timeout = float(os.environ.get("KFL_CALL_TIMEOUT", "300"))
+    handle = submit(job, **kwargs)
+    try:
+        return handle.result(timeout)
+    except TimeoutError:
+        handle.cancel()
+        raise
+
+
+def prewarm() -> None:
+    """Start the workers in the background; returns at once."""
+    pool()
