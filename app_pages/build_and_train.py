@@ -151,14 +151,16 @@ if not result.get("ok"):
     st.stop()
 
 hist = result["history"]
-if not result.get("live_drawn"):  # train_live draws its own growing chart
+if not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
     st.plotly_chart(B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"),
                                   t("build_and_train.axis_epoch"), t("build_and_train.axis_loss"), log_y=True),
                     width="stretch", key=f"{PAGE}_loss")
-if result.get("status") == "diverged":
-    st.warning(t("build_and_train.diverged"), icon=":material/warning:")
-elif result.get("status") == "cancelled":
-    st.info(t("build_and_train.cancelled"))
+    if result.get("status") == "diverged":
+        st.warning(t("build_and_train.diverged"), icon=":material/warning:")
+    elif result.get("status") == "cancelled":
+        st.info(t("build_and_train.cancelled"))
+    st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
+                 seconds=float(result.get("seconds", 0.0))))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
 m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
@@ -166,8 +168,7 @@ if hist.get("val_accuracy"):
     m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
 if result.get("epochs_per_s"):
     m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
-st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
-             seconds=float(result.get("seconds", 0.0))))
+
 
 # ----------------------------------------------------------------------------- predict()
 p = result.get("predict")

@@ -32,9 +32,18 @@ def train_many(specs: list, dataset: str) -> dict:
 
 page_header(PAGE)
 
+def _engine(fn, *args):
+    """A job's answer; if the engine itself fails (worker died, timeout), say so and stop here."""
+    try:
+        return fn(*args)
+    except Exception:  # the engine's own failure, not a Keras lesson: nothing more to draw
+        st.error(t("errors.engine_failed"), icon=":material/error:")
+        st.stop()
+
+
 # --- 1. The document's table beside what the installed Keras does.
 with st.spinner(t("common.loading_engine")):
-    facts = compile_facts()
+    facts = _engine(compile_facts)
 st.subheader(t("compile_step.truth_title", version=facts["version"]))
 d = facts["defaults"]
 st.markdown(t("compile_step.truth_table", optimizer=repr(d["optimizer"]), loss=repr(d["loss"]),
@@ -49,7 +58,7 @@ leave_labels = {w: t(f"compile_step.leave_{w}") for w in LEAVE_OUT}
 what = st.segmented_control(t("compile_step.leave_out_label"), LEAVE_OUT, default="nothing",
                             format_func=leave_labels.__getitem__, key="compile_step_leave_out") or "nothing"
 with st.spinner(t("common.loading_engine")):
-    res = leave_out(what)
+    res = _engine(leave_out, what)
 code_col, out_col = st.columns([3, 2])
 with code_col:
     st.code(res["code"], language="python")
@@ -115,7 +124,10 @@ except SpecError as e:
 last_key = f"{PAGE}__last_good"
 if runs is not None:
     with st.spinner(t("compile_step.training", n=len(runs))):
-        result = train_many([s.to_dict() for _, s in runs], "curve")
+        try:
+            result = train_many([s.to_dict() for _, s in runs], "curve")
+        except Exception:  # the engine failed: keep the last good chart below
+            result = {"ok": False, "spec_error": ("engine_failed", {})}
     if result.get("ok"):
         st.session_state[last_key] = {"vary": vary, "labels": [label for label, _ in runs],
                                       "specs": [s for _, s in runs], "result": result}
