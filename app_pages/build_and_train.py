@@ -134,10 +134,10 @@ with view:
             st.plotly_chart(B.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
                                          t("build_and_train.axis_params")), width="stretch",
                             key=f"{PAGE}_bar")
-        table(res)
 
 if shown is None:
     st.stop()
+table(shown["res"])  # full width: the arithmetic column needs the room
 
 # ----------------------------------------------------------------------------- fit()
 st.subheader(t("build_and_train.train_title"))
@@ -166,7 +166,7 @@ m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get
 m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
 if hist.get("val_accuracy"):
     m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
-if result.get("epochs_per_s"):
+if result.get("epochs_per_s") and not result.get("live_drawn"):
     m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
 
 
