@@ -1,4 +1,227 @@
-"""Transfer learning: introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""Transfer learning: the four steps on the shipped base, frozen vs unfrozen vs scratch trained
+live, the document's Step 3 on VGG16 (its real Keras 3 error and two fixes), real
+keras.applications architectures."""
+import streamlit as st
 
-page_header("transfer_learning")
+from components import freeze_view as V
+from components.i18n import page_header, t
+
+P = "transfer_learning"
+STRATEGIES = ("frozen", "unfrozen", "scratch")
+ARCHS = ("digits_base", "VGG16", "MobileNetV2", "ResNet50", "EfficientNetB0")
+LRS = (0.01, 0.001, 0.0001)
+
+page_header(P)
+st.markdown(t(f"{P}.why"))
+
+# ---------------------------------------------------------------- the shipped base
+st.header(t(f"{P}.base_title"))
+with st.spinner(t("freeze_common.building")):
+    info = V.cached("core.pretrained:base_info")
+    wf = V.cached("core.transfer:workflow")
+st.markdown(t(f"{P}.base_text", path=info["path"]))
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t(f"{P}.base_layers"), info["n_layers"])
+c2.metric(t(f"{P}.base_params"), V.num(info["totals"]["params"]))
+c3.metric(t(f"{P}.base_file"), f"{info['file_kb']:.0f} kB")
+c4.metric(t(f"{P}.base_accuracy"), V.pct(info["source_accuracy"]),
+          help=t(f"{P}.base_accuracy_help", n=info["n_source_test"]))
+with st.expander(t(f"{P}.base_table"), icon=":material/table:"):
+    st.dataframe(V.layer_frame(info["layers"]), hide_index=True, width="stretch")
+    st.code(info["summary"], language="text")
+
+# ---------------------------------------------------------------- the four steps
+st.header(t(f"{P}.steps_title"))
+snip = wf["snippets"]
+s1, s2 = st.columns(2)
+with s1:
+    st.subheader(t(f"{P}.step1_title"))
+    st.code(snip["step1"], language="python", wrap_lines=True)
+    st.markdown(t(f"{P}.step1_result", layers=len(wf["step1"]["layers"]),
+                  params=V.num(wf["step1"]["totals"]["params"]),
+                  trainable=V.num(wf["step1"]["totals"]["trainable"]),
+                  top=", ".join(f"`{n}`" for n in wf["step1"]["old_top"])))
+with s2:
+    st.subheader(t(f"{P}.step2_title"))
+    st.code(snip["step2"], language="python", wrap_lines=True)
+    st.markdown(t(f"{P}.step2_result", trainable=V.num(wf["step2"]["totals"]["trainable"]),
+                  non_trainable=V.num(wf["step2"]["totals"]["non_trainable"])))
+s3, s4 = st.columns(2)
+with s3:
+    st.subheader(t(f"{P}.step3_title"))
+    st.code(snip["step3"], language="python", wrap_lines=True)
+    st.markdown(t(f"{P}.step3_result", params=V.num(wf["step3"]["totals"]["params"]),
+                  trainable=V.num(wf["step3"]["totals"]["trainable"])))
+with s4:
+    st.subheader(t(f"{P}.step4_title"))
+    st.code(snip["step4"], language="python", wrap_lines=True)
+    st.markdown(t(f"{P}.step4_result"))
+
+# ---------------------------------------------------------------- frozen vs unfrozen vs scratch
+st.header(t(f"{P}.compare_title"))
+st.markdown(t(f"{P}.compare_intro"))
+w1, w2, w3 = st.columns(3)
+with w1:
+    n = st.slider(t(f"{P}.n_label"), 1, int(wf["max_per_class"]), 5, key="transfer_learning_n",
+                  help=t(f"{P}.n_help"), bind="query-params")
+with w2:
+    epochs = st.slider(t(f"{P}.epochs_label"), 5, 60, 30, step=5, key="transfer_learning_epochs",
+                       bind="query-params")
+with w3:
+    lr = st.select_slider(t(f"{P}.lr_label"), LRS, value=0.01, key="transfer_learning_lr",
+                          help=t(f"{P}.lr_help"), bind="query-params")
+
+
+def _label(tag: str) -> str:
+    return t(f"{P}.strategy_{tag}") if tag in STRATEGIES else tag
+
+
+res = V.run(P, "compare", "core.transfer:compare", total_epochs=3 * epochs, label=_label,
+            n_per_class=n, epochs=epochs, lr=lr)
+if res is not None:
+    runs = res["runs"]
+    st.caption(t(f"{P}.data_caption", n=res["n_per_class"], n_train=runs["frozen"]["n_train"],
+                 n_test=runs["frozen"]["n_test"]))
+    cols = st.columns(3)
+    for col, s in zip(cols, STRATEGIES):
+        r = runs[s]
+        col.metric(t(f"{P}.strategy_{s}"), V.pct(r["test_accuracy"]),
+                   help=t(f"{P}.metric_help", trainable=V.num(r["totals"]["trainable"])))
+    a, b = st.columns(2)
+    with a:
+        series = []
+        for s in STRATEGIES:
+            h = runs[s]["history"]
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], V.COLORS[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], V.COLORS[s], "dot"))
+        st.plotly_chart(V.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
+                                 t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
+                        width="stretch", key="transfer_learning_acc")
+    with b:
+        series = []
+        for s in STRATEGIES:
+            h = runs[s]["history"]
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], V.COLORS[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], V.COLORS[s], "dot"))
+        fig = V.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
+        fig.update_yaxes(type="log")
+        st.plotly_chart(fig, width="stretch", key="transfer_learning_loss")
+
+    table = [
+        {
+            t(f"{P}.col_strategy"): _label(s),
+            t(f"{P}.col_trainable"): V.num(runs[s]["totals"]["trainable"]),
+            t(f"{P}.col_time"): f"{1000 * runs[s]['seconds_per_epoch']:.1f}",
+            t(f"{P}.col_train_acc"): V.pct(runs[s]["train_accuracy"]),
+            t(f"{P}.col_test_acc"): V.pct(runs[s]["test_accuracy"]),
+            t(f"{P}.col_gap"): V.pct(runs[s]["gap"]),
+            t(f"{P}.col_old"): V.pct(runs[s]["old_task_accuracy"]),
+            t(f"{P}.col_drift"): "—" if s == "scratch" else f"{runs[s]['base_drift']:.3f}",
+        }
+        for s in STRATEGIES
+    ]
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t(f"{P}.table_caption"))
+
+    # ------------------------------------------------------------ the document's benefits, in numbers
+    st.subheader(t(f"{P}.benefits_title"))
+    fr, un, sc = runs["frozen"], runs["unfrozen"], runs["scratch"]
+    st.markdown("\n".join([
+        t(f"{P}.benefits_header"),
+        "|---|---|---|",
+        t(f"{P}.benefit_faster", tf=V.num(fr["totals"]["trainable"]), tu=V.num(un["totals"]["trainable"]),
+          sf=f"{1000 * fr['seconds_per_epoch']:.1f}", su=f"{1000 * un['seconds_per_epoch']:.1f}"),
+        t(f"{P}.benefit_overfit", gf=V.pct(fr["gap"]), gu=V.pct(un["gap"]), gs=V.pct(sc["gap"]),
+          af=V.pct(fr["test_accuracy"]), au=V.pct(un["test_accuracy"]), asc=V.pct(sc["test_accuracy"])),
+        t(f"{P}.benefit_reuse", ob=V.pct(res["old_task_before"]), of=V.pct(fr["old_task_accuracy"]),
+          ou=V.pct(un["old_task_accuracy"]), af=V.pct(fr["test_accuracy"]), asc=V.pct(sc["test_accuracy"])),
+        t(f"{P}.benefit_stable", rf=f"{fr['largest_loss_rise']:.3f}", ru=f"{un['largest_loss_rise']:.3f}",
+          rs=f"{sc['largest_loss_rise']:.3f}"),
+    ]))
+    st.caption(t(f"{P}.benefits_caption"))
+
+    # ------------------------------------------------------------ what goes wrong without freezing
+    st.subheader(t(f"{P}.without_title"))
+    st.code("base_model.trainable = True", language="python")
+    st.markdown(t(f"{P}.without_text", drift=f"{un['base_drift']:.3f}", ob=V.pct(res["old_task_before"]),
+                  ou=V.pct(un["old_task_accuracy"]), tu=V.num(un["totals"]["trainable"]),
+                  tf=V.num(fr["totals"]["trainable"])))
+
+    st.subheader(t(f"{P}.code_title"))
+    tabs = st.tabs([_label(s) for s in STRATEGIES])
+    for tab, s in zip(tabs, STRATEGIES):
+        with tab:
+            st.code(runs[s]["code"], language="python")
+
+# ---------------------------------------------------------------- the document's Step 3 on VGG16
+st.header(t(f"{P}.vgg_title"))
+st.markdown(t(f"{P}.vgg_intro"))
+variant = st.radio(t(f"{P}.vgg_label"), ("document", "input_shape", "gap"), key="transfer_learning_step3",
+                   format_func=lambda v: t(f"{P}.vgg_{v}"), horizontal=True, bind="query-params")
+with st.spinner(t("freeze_common.building")):
+    s3 = V.cached("core.transfer:step3", variant=variant)
+st.code(s3["code"], language="python")
+if not s3["ok"]:
+    V.keras_says(s3["error"])
+    st.markdown(t(f"{P}.vgg_why"))
+else:
+    st.success(t(f"{P}.vgg_ok", base=s3["base_output"], pooled=s3["pooled"], params=V.num(s3["totals"]["params"]),
+                 trainable=V.num(s3["totals"]["trainable"]), layers=s3["n_layers"]), icon=":material/check_circle:")
+    st.dataframe(V.layer_frame(s3["head"]), hide_index=True, width="stretch")
+    dense = next(r["params"] for r in s3["head"] if r["type"] == "Dense")
+    if variant == "gap":
+        flat = V.cached("core.transfer:step3", variant="input_shape")
+        flat_dense = next(r["params"] for r in flat["head"] if r["type"] == "Dense")
+        st.caption(t(f"{P}.vgg_gap_note", dense=V.num(dense), ratio=f"{flat_dense / dense:.0f}"))
+    else:
+        st.caption(t(f"{P}.vgg_input_shape_note", dense=V.num(dense)))
+
+# ---------------------------------------------------------------- real architectures
+st.header(t(f"{P}.arch_title"))
+st.markdown(t(f"{P}.arch_intro"))
+arch = st.selectbox(t(f"{P}.arch_label"), ARCHS, key="transfer_learning_arch",
+                    format_func=lambda a: t(f"{P}.arch_shipped") if a == "digits_base" else a, bind="query-params")
+if arch == "digits_base":
+    a_info = {"n_layers": info["n_layers"], "totals": info["totals"], "layers": info["layers"],
+              "build_seconds": None, "code": snip["step1"]}
+else:
+    with st.spinner(t(f"{P}.arch_building", name=arch)):
+        a_info = V.cached("core.pretrained:application_info", name=arch)
+m1, m2, m3 = st.columns(3)
+m1.metric(t(f"{P}.arch_layers"), a_info["n_layers"])
+m2.metric(t("common.total_params"), V.num(a_info["totals"]["params"]))
+m3.metric(t("common.trainable_params"), V.num(a_info["totals"]["trainable"]))
+st.caption(t(f"{P}.arch_caption", shape=a_info["input_shape"], out=a_info["output_shape"]) if arch != "digits_base"
+           else t(f"{P}.arch_caption_shipped"))
+if a_info["build_seconds"] is not None:
+    st.caption(t(f"{P}.arch_seconds", seconds=f"{a_info['build_seconds']:.2f}"))
+st.code(a_info["code"], language="python")
+types: dict = {}
+for r in a_info["layers"]:
+    types[r["type"]] = types.get(r["type"], 0) + 1
+k1, k2 = st.columns([2, 3])
+with k1:
+    st.plotly_chart(V.bars([(t(f"{P}.arch_types_series"), list(types), list(types.values()), "#2563eb")],
+                           t(f"{P}.arch_types_title"), t(f"{P}.arch_types_axis"), t(f"{P}.arch_count_axis")),
+                    width="stretch", key="transfer_learning_arch_types")
+with k2:
+    st.dataframe(V.layer_frame(a_info["layers"]), hide_index=True, width="stretch", height=380)
+if arch != "digits_base":
+    st.markdown(t(f"{P}.imagenet_text"))
+    if st.button(t(f"{P}.imagenet_button", name=arch), key="transfer_learning_imagenet",
+                 icon=":material/cloud_download:"):
+        with st.spinner(t(f"{P}.imagenet_loading", name=arch)):
+            got = V.engine.call("core.pretrained:load_imagenet", name=arch)
+        if got["ok"]:
+            st.success(t(f"{P}.imagenet_ok", name=arch, seconds=got["seconds"],
+                         params=V.num(got["totals"]["params"]), path=got["first_kernel"]["path"],
+                         mean=f"{got['first_kernel']['mean']:.4f}", std=f"{got['first_kernel']['std']:.4f}"),
+                       icon=":material/check_circle:")
+        elif got["reason"] == "offline":
+            st.warning(t(f"{P}.imagenet_offline"), icon=":material/cloud_off:")
+        else:
+            st.error(t(f"{P}.imagenet_failed"), icon=":material/error:")
+            V.keras_says(got.get("error"))
+
+st.header(t(f"{P}.tldr_title"))
+st.markdown(t(f"{P}.tldr"))
