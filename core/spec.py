@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "selu", "swish", "softplus")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "random_normal", "zeros", "ones")
-REGULARIZERS = (None, "l1", "l2", "l1_l2")
+REGULARIZERS = (None, "l1", "l2")  # names keras.regularizers.get() accepts
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw", "adagrad")
 LOSSES = (
     "mse",
