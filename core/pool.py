@@ -21,6 +21,7 @@ starts a replacement. Any thread (every Streamlit session) may submit, read and 
 from __future__ import annotations
 
 import collections
+import gc
 import importlib
 import itertools
 import os
@@ -579,6 +580,10 @@ def _worker_main(fd: int, prefixes: tuple, preload: tuple, warmup: str) -> None:
                 blob = None
             conn.send(("error", job_id, (blob, type(exc).__name__, str(exc)[:2000], traceback.format_exc()), _rss()))
         cancelled.discard(job_id)
+        if jobs.empty():
+            # A Keras model and its traced graph are reference cycles: free them now, while
+            # nobody waits, rather than in the middle of the next learner's job.
+            gc.collect()
     conn.close()
 
 
