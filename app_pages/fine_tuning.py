@@ -1,4 +1,161 @@
-"""Fine-tuning: introduction (the live lesson lands in its own issue)."""
-from components.i18n import page_header
+"""Fine-tuning: freeze depth over the base's layers, a training run, the race of head-only vs
+partial vs full unfreeze at two learning rates, and BatchNormalization's moving statistics."""
+import streamlit as st
 
-page_header("fine_tuning")
+from components import freeze_view as V
+from components.i18n import page_header, t
+
+P = "fine_tuning"
+RACE = ("head", "partial", "full")
+BN = ("training_false", "default", "bn_frozen")
+LRS = (0.01, 0.001, 0.0001, 0.00001)
+
+page_header(P)
+st.markdown(t(f"{P}.what"))
+st.code(t(f"{P}.doc_code"), language="python")
+st.markdown(t(f"{P}.why_low_lr"))
+
+# ---------------------------------------------------------------- freeze depth
+st.header(t(f"{P}.depth_title"))
+st.markdown(t(f"{P}.depth_intro"))
+with st.spinner(t("freeze_common.building")):
+    n_layers = V.cached("core.transfer:partial", k=0)["n_layers"]
+k = st.slider(t(f"{P}.k_label"), 0, n_layers, 8, key="fine_tuning_k", help=t(f"{P}.k_help"), bind="query-params")
+part = V.cached("core.transfer:partial", k=k)
+rows = part["layers"]
+st.markdown(t(f"{P}.depth_now", k=k, frozen=", ".join(f"`{r['layer']}`" for r in rows[:k]) or "—",
+              trainable=", ".join(f"`{r['layer']}`" for r in rows[k:]) or "—"))
+c1, c2 = st.columns([2, 3])
+with c1:
+    st.code(part["code"], language="python")
+    V.output(part["listing"])
+with c2:
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t(f"{P}.base_trainable"), V.num(part["base_totals"]["trainable"]))
+    m2.metric(t(f"{P}.base_non_trainable"), V.num(part["base_totals"]["non_trainable"]))
+    m3.metric(t(f"{P}.model_trainable"), V.num(part["totals"]["trainable"]))
+    weighted = [r for r in rows if r["params"]]
+    st.plotly_chart(V.stacked_params(weighted, t(f"{P}.depth_chart_title"), t("freeze_common.axis_layer"),
+                                     t("freeze_common.axis_params")), width="stretch", key="fine_tuning_depth_chart")
+bn_fixed = sum(r["non_trainable"] for r in rows[k:] if r["type"] == "BatchNormalization")
+st.caption(t(f"{P}.bn_always", count=V.num(bn_fixed)))
+
+# ---------------------------------------------------------------- one training run
+st.header(t(f"{P}.run_title"))
+st.markdown(t(f"{P}.run_intro"))
+w1, w2, w3 = st.columns(3)
+with w1:
+    lr = st.select_slider(t(f"{P}.lr_label"), LRS, value=0.001, key="fine_tuning_lr", help=t(f"{P}.lr_help"),
+                          bind="query-params")
+with w2:
+    n = st.slider(t(f"{P}.n_label"), 1, 50, 5, key="fine_tuning_n", help=t(f"{P}.n_help"), bind="query-params")
+with w3:
+    epochs = st.slider(t(f"{P}.epochs_label"), 5, 40, 20, step=5, key="fine_tuning_epochs", bind="query-params")
+
+ft = V.run(P, "run", "core.transfer:finetune", total_epochs=epochs, label=lambda tag: t(f"{P}.run_series"),
+           k=k, lr=lr, n_per_class=n, epochs=epochs)
+if ft is not None:
+    r1, r2, r3, r4 = st.columns(4)
+    r1.metric(t(f"{P}.test_acc"), V.pct(ft["test_accuracy"]))
+    r2.metric(t(f"{P}.old_acc"), V.pct(ft["old_task_accuracy"]))
+    r3.metric(t(f"{P}.drift"), f"{ft['base_drift']:.3f}")
+    r4.metric(t(f"{P}.time"), f"{1000 * ft['seconds_per_epoch']:.1f} ms")
+    h = ft["history"]
+    st.plotly_chart(V.curves([
+        (t("freeze_common.series_test"), h["val_accuracy"], V.COLORS["partial"], None),
+        (t("freeze_common.series_train"), h["accuracy"], V.COLORS["partial"], "dot"),
+    ], t(f"{P}.run_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
+        width="stretch", key="fine_tuning_run_chart")
+    with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
+        st.code(ft["code"], language="python")
+
+# ---------------------------------------------------------------- the race
+st.header(t(f"{P}.race_title"))
+st.markdown(t(f"{P}.race_intro", k=k))
+q1, q2 = st.columns(2)
+with q1:
+    lr_normal = st.select_slider(t(f"{P}.race_normal_label"), (0.01, 0.001), value=0.01, key="fine_tuning_race_normal",
+                                 help=t(f"{P}.race_normal_help"), bind="query-params")
+with q2:
+    lr_low = st.select_slider(t(f"{P}.race_low_label"), (0.0001, 0.00001, 0.000001), value=0.0001,
+                              key="fine_tuning_race_low", help=t(f"{P}.race_low_help"), bind="query-params")
+# The race follows the epochs slider; phase 1 gets three quarters of it.
+RACE_EPOCHS = epochs
+HEAD_EPOCHS = max(5, 3 * epochs // 4)
+
+
+def _race_label(tag: str) -> str:
+    if tag == "phase1":
+        return t(f"{P}.race_phase1")
+    kind, _, rate = str(tag).partition("@")
+    return t(f"{P}.race_series", kind=t(f"{P}.race_{kind}"), lr=rate)
+
+
+race = V.run(P, "race", "core.transfer:race", total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
+             k=k, lr_normal=lr_normal, lr_low=lr_low, n_per_class=n, head_epochs=HEAD_EPOCHS, epochs=RACE_EPOCHS)
+if race is not None:
+    series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], V.COLORS["phase1"], None)]
+    for r in race["runs"]:
+        dash = None if r["lr"] == float(lr_normal) else "dot"
+        series.append((_race_label(f"{r['kind']}@{r['lr']:g}"), r["history"]["val_accuracy"], V.COLORS[r["kind"]], dash))
+    fig = V.curves(series[:1], t(f"{P}.race_chart_title"), t("freeze_common.axis_epoch"),
+                   t("freeze_common.axis_test_accuracy"), y_range=[0, 1.02])
+    race_fig = V.curves(series[1:], "", "", "", x_offset=race["head_epochs"])
+    for trace in race_fig.data:
+        fig.add_trace(trace)
+    fig.add_vline(x=race["head_epochs"] + 0.5, line_dash="dash", line_color="#94a3b8")
+    st.plotly_chart(fig, width="stretch", key="fine_tuning_race_chart")
+    st.dataframe([
+        {
+            t(f"{P}.col_run"): t(f"{P}.race_{r['kind']}"),
+            t(f"{P}.col_lr"): f"{r['lr']:g}",
+            t(f"{P}.col_trainable"): V.num(r["totals"]["trainable"]),
+            t(f"{P}.col_test"): V.pct(r["test_accuracy"]),
+            t(f"{P}.col_old"): V.pct(r["old_task_accuracy"]),
+            t(f"{P}.col_drift"): f"{r['base_drift']:.3f}",
+            t(f"{P}.col_rise"): f"{r['largest_loss_rise']:.3f}",
+        }
+        for r in race["runs"]
+    ], hide_index=True, width="stretch")
+    st.caption(t(f"{P}.race_caption", start=V.pct(race["phase1"]["test_accuracy"])))
+    with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
+        st.code(race["code"], language="python")
+
+# ---------------------------------------------------------------- BatchNormalization
+st.header(t(f"{P}.bn_title"))
+st.markdown(t(f"{P}.bn_intro"))
+bn = V.run(P, "bn", "core.transfer:bn_demo", total_epochs=3 * RACE_EPOCHS,
+           label=lambda tag: t(f"{P}.bn_{tag}"), n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
+if bn is not None:
+    runs = bn["runs"]
+    if bn["training_false_kept_stats"]:
+        st.success(t(f"{P}.bn_kept", version=bn["keras_version"]), icon=":material/verified:")
+    else:
+        st.warning(t(f"{P}.bn_not_kept", version=bn["keras_version"]), icon=":material/warning:")
+    if bn["training_false_same_as_default"]:
+        st.markdown(t(f"{P}.bn_same"))
+    layers = list(runs["default"]["bn_stats_change"])
+    st.plotly_chart(V.bars([
+        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], V.COLORS[v])
+        for v in BN
+    ], t(f"{P}.bn_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.bn_axis"), text_fmt="{:.3g}"),
+        width="stretch", key="fine_tuning_bn_chart")
+    st.dataframe([
+        {
+            t(f"{P}.col_variant"): t(f"{P}.bn_{v}"),
+            t(f"{P}.col_stats_moved"): runs[v]["stats_moved"],
+            t(f"{P}.col_test"): V.pct(runs[v]["test_accuracy"]),
+            t(f"{P}.col_old"): V.pct(runs[v]["old_task_accuracy"]),
+            t(f"{P}.col_drift"): f"{runs[v]['base_drift']:.3f}",
+        }
+        for v in BN
+    ], hide_index=True, width="stretch")
+    st.caption(t(f"{P}.bn_caption", n=bn["n_per_class"], epochs=bn["epochs"], lr=f"{bn['lr']:g}"))
+    st.markdown(t(f"{P}.bn_advice"))
+    tabs = st.tabs([t(f"{P}.bn_{v}") for v in BN])
+    for tab, v in zip(tabs, BN):
+        with tab:
+            st.code(runs[v]["code"], language="python")
+
+st.header(t(f"{P}.tldr_title"))
+st.markdown(t(f"{P}.tldr"))

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from core import pretrained as P
-from core.freeze import _change, _no_leak, _weights_by_layer, fit_model
+from core.freeze import fit_model
 
 __jobs__ = ("step3", "compare", "partial", "finetune", "race", "bn_demo", "workflow")
 
@@ -102,9 +102,18 @@ def _compile(model, lr: float):
                   metrics=["accuracy"])
 
 
+def _learned(base) -> dict:
+    """The base's learned weights per layer (kernels, biases, gamma, beta), without the
+    BatchNormalization moving statistics, which are reported on their own."""
+    return {
+        layer.name: [v.numpy().copy() for v in layer.weights if not v.path.endswith(("moving_mean", "moving_variance"))]
+        for layer in base.layers if layer.weights
+    }
+
+
 def _base_drift(base, start: dict) -> float:
-    """How far training moved the base: ‖Δw‖ / ‖w‖ over all its weights (0 = untouched)."""
-    now = _weights_by_layer(base)
+    """How far training moved the base: ‖Δw‖ / ‖w‖ over its learned weights (0 = untouched)."""
+    now = _learned(base)
     num = sum(float(((a - b) ** 2).sum()) for name in start for a, b in zip(now[name], start[name]))
     den = sum(float((b ** 2).sum()) for name in start for b in start[name])
     return float(np.sqrt(num / den)) if den else 0.0
@@ -210,7 +219,7 @@ def _run(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=Tr
     if init_weights is not None:
         model.set_weights(init_weights)
     _compile(model, lr)
-    start = _weights_by_layer(base)
+    start = _learned(base)
     stats_start = _bn_stats(base)
 
     def emit(msg):
@@ -534,8 +543,10 @@ def bn_demo(ctx, n_per_class: int = 5, epochs: int = 20, lr: float = 1e-3, seed:
     same = all(
         runs["training_false"]["history"][k] == runs["default"]["history"][k] for k in runs["default"]["history"]
     )
+    import keras
+
     return {
-        "n_per_class": n, "epochs": epochs, "lr": float(lr), "runs": runs,
+        "n_per_class": n, "epochs": epochs, "lr": float(lr), "runs": runs, "keras_version": keras.__version__,
         "training_false_kept_stats": not runs["training_false"]["stats_moved"],
         "training_false_same_as_default": same,
     }
