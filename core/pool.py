@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = 2
 # core.train frees what each fit traces, so a worker barely grows; recycling is the backstop
 # for jobs that still leak (other pages' Keras calls, a TensorFlow upgrade).
-DEFAULT_MAX_JOBS = 200
+DEFAULT_MAX_JOBS = 500
 DEFAULT_MAX_GROWTH_MB = 150.0
 MAX_START_FAILURES = 3
 
