@@ -156,8 +156,10 @@ if res is not None:
 # ---------------------------------------------------------------- the document's Step 3 on VGG16
 st.header(t(f"{P}.vgg_title"))
 st.markdown(t(f"{P}.vgg_intro"))
-variant = st.radio(t(f"{P}.vgg_label"), ("document", "input_shape", "gap"), key="transfer_learning_step3",
-                   format_func=lambda v: t(f"{P}.vgg_{v}"), horizontal=True, bind="query-params")
+# Labels are looked up now, not inside format_func: it may be called outside this run.
+variant_labels = {v: t(f"{P}.vgg_{v}") for v in ("document", "input_shape", "gap")}
+variant = st.radio(t(f"{P}.vgg_label"), tuple(variant_labels), key="transfer_learning_step3",
+                   format_func=variant_labels.get, horizontal=True, bind="query-params")
 with st.spinner(t("freeze_common.building")):
     s3 = V.cached("core.transfer:step3", variant=variant)
 st.code(s3["code"], language="python")
@@ -179,8 +181,9 @@ else:
 # ---------------------------------------------------------------- real architectures
 st.header(t(f"{P}.arch_title"))
 st.markdown(t(f"{P}.arch_intro"))
-arch = st.selectbox(t(f"{P}.arch_label"), ARCHS, key="transfer_learning_arch",
-                    format_func=lambda a: t(f"{P}.arch_shipped") if a == "digits_base" else a, bind="query-params")
+arch_labels = {a: t(f"{P}.arch_shipped") if a == "digits_base" else a for a in ARCHS}
+arch = st.selectbox(t(f"{P}.arch_label"), ARCHS, key="transfer_learning_arch", format_func=arch_labels.get,
+                    bind="query-params")
 if arch == "digits_base":
     a_info = {"n_layers": info["n_layers"], "totals": info["totals"], "layers": info["layers"],
               "build_seconds": None, "code": snip["step1"]}

@@ -1,0 +1,55 @@
+"""Fine-tuning page: the freeze-depth slider rebuilds at once, a training run, the race at two
+learning rates and the measured BatchNormalization behaviour, in both languages."""
+import json
+
+import keras
+import pytest
+
+from core.i18n import translate
+from tests.conftest import open_page, texts
+
+P = "fine_tuning"
+FAST = {"fine_tuning_epochs": "5"}
+
+
+def _metric(at, key, lang="en"):
+    label = translate(lang, key)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _chart_names(at, title_key, lang="en"):
+    title = translate(lang, title_key)
+    for el in at.main:
+        if getattr(el, "type", "") == "plotly_chart":
+            spec = json.loads(el.proto.spec)
+            if spec["layout"].get("title", {}).get("text") == title:
+                return [tr.get("name") for tr in spec["data"]]
+    return None
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_page_runs_depth_training_race_and_batchnorm(lang):
+    at = open_page(P, lang, **FAST)
+    assert not at.exception, [e.value for e in at.exception]
+    # Default k = 8: conv3 and bn3's gamma/beta are the trainable part of the base.
+    assert _metric(at, f"{P}.base_trainable", lang) == "18,624"
+    assert _metric(at, f"{P}.model_trainable", lang) == "51,589"
+    assert _metric(at, f"{P}.test_acc", lang).endswith("%")
+    race = _chart_names(at, f"{P}.race_chart_title", lang)
+    assert race is not None and len(race) == 7  # phase 1 + 3 strategies × 2 learning rates
+    # What the installed Keras does with training=False during fit(), as measured on the page.
+    assert translate(lang, f"{P}.bn_not_kept", version=keras.__version__) in [w.value for w in at.warning]
+    assert translate(lang, f"{P}.bn_same") in texts(at)
+
+
+def test_freeze_depth_slider_rebuilds():
+    at = open_page(P, "en", **FAST)
+    at.slider(key="fine_tuning_k").set_value(11).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, f"{P}.base_trainable") == "0"
+    assert _metric(at, f"{P}.model_trainable") == "32,965"
+    assert "for layer in base_model.layers[:11]:" in [c.value for c in at.code][1]
+    at.slider(key="fine_tuning_k").set_value(0).run()
+    assert _metric(at, f"{P}.base_trainable") == "23,520"
+    assert _metric(at, f"{P}.base_non_trainable") == "224"
+    assert translate("en", f"{P}.bn_always", count="224") in texts(at)

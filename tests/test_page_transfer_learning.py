@@ -1,0 +1,79 @@
+"""Transfer-learning page: the shipped base, the live comparison, the document's Step 3 error
+and fixes, real keras.applications counts, the offline ImageNet message, in both languages."""
+import json
+
+import pytest
+
+from core.i18n import translate
+from tests.conftest import open_page, texts
+
+P = "transfer_learning"
+# Few epochs through the URL (the sliders are bound to it): the page stays quick to test.
+FAST = {"transfer_learning_epochs": "5"}
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _traces(at, key_part):
+    for el in at.main:
+        if getattr(el, "type", "") == "plotly_chart":
+            spec = json.loads(el.proto.spec)
+            names = [str(tr.get("name")) for tr in spec["data"]]
+            if any(key_part in n for n in names):
+                return names
+    return []
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_page_shows_base_workflow_comparison_and_step3_error(lang):
+    at = open_page(P, lang, **FAST)
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, translate(lang, f"{P}.base_params")) == "23,744"
+    assert _metric(at, translate(lang, f"{P}.base_layers")) == "11"
+    shown = texts(at)
+    assert translate(lang, f"{P}.step2_result", trainable="0", non_trainable="23,744") in shown
+    assert translate(lang, f"{P}.step3_result", params="56,709", trainable="32,965") in shown
+    # Three live runs, each with its test-accuracy metric and its curve.
+    for s in ("frozen", "unfrozen", "scratch"):
+        assert _metric(at, translate(lang, f"{P}.strategy_{s}")).endswith("%")
+    names = _traces(at, translate(lang, f"{P}.strategy_frozen"))
+    assert len(names) == 6
+    assert translate(lang, f"{P}.data_caption", n=5, n_train=25, n_test=448) in shown
+    # The document's Step 3 as written: Keras 3's own error.
+    assert any("Shapes used to initialize variables must be fully-defined" in c.value for c in at.code)
+
+
+def test_widgets_change_what_is_shown():
+    at = open_page(P, "en", **FAST)
+    at.slider(key="transfer_learning_n").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert translate("en", f"{P}.data_caption", n=2, n_train=10, n_test=448) in texts(at)
+    frozen_code = next(c.value for c in at.code if "base_model.trainable = False" in c.value and "fit(" in c.value)
+    assert "train += list(idx[half:half + 2])" in frozen_code and "epochs=5" in frozen_code
+
+    at.radio(key="transfer_learning_step3").set_value("gap").run()
+    assert not at.exception
+    ok = " ".join(s.value for s in at.success)
+    assert "14,781,642" in ok and "(None, 512)" in ok
+    at.radio(key="transfer_learning_step3").set_value("input_shape").run()
+    ok = " ".join(s.value for s in at.success)
+    assert "17,927,370" in ok and "(None, 25088)" in ok
+
+    at.selectbox(key="transfer_learning_arch").set_value("VGG16").run()
+    assert not at.exception
+    assert _metric(at, translate("en", f"{P}.arch_layers")) == "19"
+    assert _metric(at, translate("en", "common.total_params")) == "14,714,688"
+
+
+def test_imagenet_button_says_offline_clearly():
+    at = open_page(P, "en", **FAST)
+    at.selectbox(key="transfer_learning_arch").set_value("MobileNetV2").run()
+    assert _metric(at, translate("en", "common.total_params")) == "2,257,984"
+    at.button(key="transfer_learning_imagenet").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # This machine (and CI) has no internet: the page must say so, not hang or crash.
+    warned = [w.value for w in at.warning]
+    succeeded = [s.value for s in at.success if "ImageNet" in s.value]
+    assert warned == [translate("en", f"{P}.imagenet_offline")] or succeeded
