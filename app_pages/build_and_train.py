@@ -2,14 +2,19 @@
 
 Widgets -> core.stack.spec_from_controls (validated spec) -> describe job (graph, table,
 code) and one training call -> plots. A rejected value shows why and keeps the last good model.
+Every control is bound to the URL, so a copied link reopens this model; a lecturer can step
+through its code line by line; the learner can train on an own CSV and download everything.
 """
 import streamlit as st
 
 from components import build_controls as B
 from components.i18n import page_header, t
 from components.model_view import describe, keras_error, show_failure, table, totals
+from components.share import presenting
+from core import exports as X
 from core import spec as S
 from core import stack as K
+from core import userdata as U
 from core.validate import MAX_LAYERS, SpecError, format_shape
 
 PAGE = "build_and_train"
@@ -28,12 +33,45 @@ def _train_blocking(spec_dict: dict, dataset: str) -> dict:
     return call("core.jobs_train:train", spec=spec_dict, dataset=dataset)
 
 
-def train(spec_dict: dict, dataset: str) -> dict:
+def _train_upload(spec_dict: dict, data: dict) -> dict:
+    """The learner's own data: one blocking job, its result kept in this session only."""
+    from components.engine import call
+
+    results = st.session_state.setdefault(f"{PAGE}__csv_results", {})
+    key = (S.ModelSpec.from_dict(spec_dict).key(), data["digest"])
+    if key not in results:
+        with st.spinner(t("build_and_train.training")):
+            try:
+                results[key] = call("core.userdata:train", spec=spec_dict, x=data["x"], y=data["y"],
+                                    task=data["task"])
+            except Exception as exc:  # the worker died or timed out: say so, keep the page
+                return {"ok": False, "engine_error": f"{type(exc).__name__}"}
+        while len(results) > 4:  # uploads are big: keep few
+            results.pop(next(iter(results)))
+    return results[key]
+
+
+def train(spec_dict: dict, dataset: str, data: dict | None = None) -> dict:
     """The one place this page trains: {"ok", "status", "history", "predict", ...}."""
+    if data is not None:
+        return _train_upload(spec_dict, data)
     if train_live is not None:
         return train_live(PAGE, spec_dict, dataset)
     with st.spinner(t("build_and_train.training")):
         return _train_blocking(spec_dict, dataset)
+
+
+def _csv_code(spec_dict: dict, data: dict) -> str:
+    """Generated code for the learner's own file, kept per session (it names their columns)."""
+    from components.engine import call
+
+    codes = st.session_state.setdefault(f"{PAGE}__csv_codes", {})
+    key = (S.ModelSpec.from_dict(spec_dict).key(), data["digest"])
+    if key not in codes:
+        res = call("core.exports:csv_code", spec=spec_dict, **data["code_args"])
+        codes.clear()
+        codes[key] = res.get("code", "")
+    return codes[key]
 
 
 # ----------------------------------------------------------------------------- widget state
@@ -56,6 +94,18 @@ def _apply_example():
 
 
 # ----------------------------------------------------------------------------- page
+def _fallback(dataset: str) -> dict | None:
+    """A link with a value that cannot be used, on a fresh session: show the example model."""
+    if dataset not in K.DATASETS:
+        return None
+    p = K.preset(st.session_state.get(_k("example")) or "recommended")
+    spec = K.spec_from_controls(dataset=dataset, named=p["named"], n_hidden=p["n_hidden"], units=p["units"],
+                                activations=p["activations"], optimizer="adam", learning_rate="0.001",
+                                epochs="100", batch_size="32", validation_split=0.2)
+    res = describe(spec.to_dict(), dataset)
+    return {"spec": spec.to_dict(), "dataset": dataset, "data": None, "res": res} if res["ok"] else None
+
+
 page_header(PAGE)
 
 # Options are shown by their ids (the document's own words): a bound widget writes the shown
@@ -65,12 +115,23 @@ example = st.segmented_control(t("build_and_train.example_label"), K.EXAMPLES, d
 st.caption(t(f"build_and_train.about_{example}"))
 preset = K.preset(example)
 
-ctrl, view = st.columns([1, 2], gap="large")
+# On a projector the model gets the whole width and the controls fold away above it.
+if presenting():
+    ctrl = st.expander(t("build_and_train.controls"), expanded=False, icon=":material/tune:")
+    view = st.container()
+else:
+    ctrl, view = st.columns([1, 2], gap="large")
+    ctrl.markdown(f"**{t('build_and_train.controls')}**")
+own = None
 with ctrl:
-    st.markdown(f"**{t('build_and_train.controls')}**")
-    dataset = st.selectbox(t("build_and_train.dataset_label"), K.DATASETS, key=_k("dataset"), bind="query-params")
+    dataset = st.selectbox(t("build_and_train.dataset_label"), K.SOURCES, key=_k("dataset"), bind="query-params")
     st.caption(t(f"build_and_train.about_{dataset}"))
-    st.markdown(t("build_and_train.input_shape", shape=format_shape(K.DATASET_SHAPES[dataset])))
+    if dataset == K.MY_CSV:
+        own = B.own_data(PAGE)
+        if own is not None:
+            st.markdown(t("build_and_train.input_shape", shape=format_shape((own["prep"].n_features,))))
+    else:
+        st.markdown(t("build_and_train.input_shape", shape=format_shape(K.DATASET_SHAPES[dataset])))
     named = st.toggle(t("build_and_train.named_label"), value=preset["named"], key=_k("named"),
                       bind="query-params")
     n_hidden = st.slider(t("build_and_train.n_hidden_label"), 0, MAX_LAYERS, preset["n_hidden"],
@@ -97,26 +158,53 @@ with ctrl:
                           bind="query-params")
 
 # Widget values -> a spec; a rejected value keeps the last good model on screen.
-try:
-    spec = K.spec_from_controls(dataset=dataset, named=named, n_hidden=n_hidden, units=units, activations=acts,
-                                optimizer=optimizer, learning_rate=lr, epochs=epochs, batch_size=batch,
-                                validation_split=val_split)
-    current = {"spec": spec.to_dict(), "dataset": dataset}
-except SpecError as e:
-    with ctrl:
-        st.error(B.spec_error_message(e, PAGE), icon=":material/error:")
-    current = None
+current = None
+if dataset != K.MY_CSV or own is not None:
+    prep = own["prep"] if own else None
+    try:
+        spec = K.spec_from_controls(dataset=dataset, named=named, n_hidden=n_hidden, units=units, activations=acts,
+                                    optimizer=optimizer, learning_rate=lr, epochs=epochs, batch_size=batch,
+                                    validation_split=val_split,
+                                    data_shape=(prep.n_features,) if prep else None,
+                                    task=prep.task if prep else None,
+                                    n_classes=len(prep.classes) if prep else 2)
+        if prep is not None:
+            U.check_work(prep.rows, spec.epochs)
+        data = None
+        if prep is not None:
+            table_ = own["table"]
+            data = {"x": prep.x, "y": prep.y, "task": prep.task, "digest": prep.digest(), "classes": prep.classes,
+                    "file": table_.file_name,
+                    "code_args": {"file_name": table_.file_name, "sep": table_.sep, "encoding": table_.encoding,
+                                  "features": prep.features, "target_column": prep.target, "task": prep.task}}
+        current = {"spec": spec.to_dict(), "dataset": dataset, "data": data}
+    except SpecError as e:
+        with ctrl:
+            st.error(B.spec_error_message(e, PAGE), icon=":material/error:")
+
+
+def _same(a: dict | None, b: dict | None) -> bool:
+    if a is None or b is None:
+        return False
+    digest = lambda d: d["data"]["digest"] if d.get("data") else None  # noqa: E731
+    return a["spec"] == b["spec"] and a["dataset"] == b["dataset"] and digest(a) == digest(b)
+
 
 with view:
     if current is not None:
-        res = describe(current["spec"], current["dataset"])
+        res = describe(current["spec"], None if current["data"] else current["dataset"])
         if res["ok"]:
             st.session_state[LAST] = {**current, "res": res}
         else:
             show_failure(res)
+    elif st.session_state.get(LAST) is None and dataset != K.MY_CSV:
+        fallback = _fallback(dataset)
+        if fallback is not None:
+            st.session_state[LAST] = fallback
+            st.info(t("build_and_train.fallback_model"), icon=":material/info:")
+            current = fallback  # said above; not "the last valid model" as well
     shown = st.session_state.get(LAST)
-    if shown is not None and (current is None or shown["spec"] != current["spec"]
-                                                    or shown["dataset"] != current["dataset"]):
+    if shown is not None and not _same(shown, current):
         st.info(t("common.last_good_model"))
     if shown is not None:
         res = shown["res"]
@@ -138,20 +226,31 @@ with view:
 if shown is None:
     st.stop()
 table(shown["res"])  # full width: the arithmetic column needs the room
+shown_data = shown.get("data")
+code = _csv_code(shown["spec"], shown_data) if shown_data else res["code"]
+
+# ----------------------------------------------------------------------------- step-through
+st.subheader(t("build_and_train.step_title"))
+st.caption(t("build_and_train.step_caption"))
+B.step_through(PAGE, shown["spec"])
 
 # ----------------------------------------------------------------------------- fit()
 st.subheader(t("build_and_train.train_title"))
 st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
-result = train(shown["spec"], shown["dataset"])
+result = train(shown["spec"], shown["dataset"], shown_data)
 if not result.get("ok"):
     if "keras_error" in result:
         keras_error(result["keras_error"])
+    elif "engine_error" in result:
+        st.error(t("training.worker_failed", error=result["engine_error"]), icon=":material/error:")
+    elif "spec_error" in result and result["spec_error"][0].startswith("csv_"):
+        st.error(B.spec_error_message(SpecError(result["spec_error"][0], **result["spec_error"][1]), PAGE))
     else:
         show_failure(result)
-    st.stop()
+    result = None
 
-hist = result["history"]
-if not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
+hist = result["history"] if result else {}
+if result and not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
     st.plotly_chart(B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"),
                                   t("build_and_train.axis_epoch"), t("build_and_train.axis_loss"), log_y=True),
                     width="stretch", key=f"{PAGE}_loss")
@@ -161,20 +260,29 @@ if not result.get("live_drawn"):  # train_live draws its own growing chart and s
         st.info(t("build_and_train.cancelled"))
     st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
                  seconds=float(result.get("seconds", 0.0))))
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
-m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
-if hist.get("val_accuracy"):
-    m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
-if result.get("epochs_per_s") and not result.get("live_drawn"):
-    m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
+if result:
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
+    m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
+    if hist.get("val_accuracy"):
+        m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
+    if result.get("epochs_per_s") and not result.get("live_drawn"):
+        m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
 
 
 # ----------------------------------------------------------------------------- predict()
-p = result.get("predict")
+p = result.get("predict") if result else None
 if p:
     st.subheader(t("build_and_train.predict_title"))
-    st.caption(t(f"build_and_train.predict_{p['kind']}"))
+    if p["kind"] == "confusion":
+        st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
+                     "build_and_train.predict_confusion_all"))
+        fig = B.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
+                                 t("build_and_train.axis_pred_class"), t("build_and_train.axis_true_class"))
+    elif p["kind"] == "scatter" and shown_data:
+        st.caption(t("build_and_train.predict_scatter_csv"))
+    else:
+        st.caption(t(f"build_and_train.predict_{p['kind']}"))
     if p["kind"] == "curve":
         fig = B.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
                              t("build_and_train.axis_y"), t("build_and_train.legend_data"),
@@ -184,13 +292,22 @@ if p:
                                t("build_and_train.axis_x2"),
                                (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
                                t("build_and_train.prob"))
-    else:
+    elif p["kind"] == "scatter":
         fig = B.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
                                t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
                                t("build_and_train.legend_val"))
     st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
 
-# ----------------------------------------------------------------------------- code
+# ----------------------------------------------------------------------------- code and downloads
 st.subheader(t("build_and_train.code_title"))
 st.caption(t("build_and_train.code_caption"))
-st.code(res["code"], language="python")
+st.code(code, language="python")
+
+if result is None:
+    keras_args = None
+elif shown_data:
+    keras_args = {"spec": shown["spec"], "x": shown_data["x"], "y": shown_data["y"], "task": shown_data["task"]}
+else:
+    keras_args = {"spec": shown["spec"], "dataset": shown["dataset"]}
+B.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
+          csv_file=shown_data["file"] if shown_data else None)

@@ -102,3 +102,218 @@ def spec_error_message(err: SpecError, page: str) -> str:
     if "layer" in err.params and "field" in err.params:
         text = t(f"{page}.layer_prefix", n=err.params["layer"]) + " " + text
     return text
+
+
+def confusion_figure(p: dict, classes: list, title: str, x: str, y: str):
+    """Counts of true class (rows) against predicted class (columns), numbers in the cells."""
+    labels = [str(c) for c in classes] or [str(i) for i in range(len(p["matrix"]))]
+    m = np.asarray(p["matrix"])
+    fig = go.Figure(go.Heatmap(z=m, x=labels, y=labels, colorscale="Blues", showscale=False,
+                               text=m, texttemplate="%{text}", textfont=dict(size=16)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="bottom")
+    return _layout(fig, title, x, y, height=max(300, 60 * len(labels) + 120))
+
+
+# ----------------------------------------------------------------------------- own data
+def _read_upload(page: str, up):
+    """The uploaded file read once per upload and kept in this session only (never a shared cache)."""
+    from core import userdata as U
+
+    slot = f"{page}__csv_table"
+    kept = st.session_state.get(slot)
+    if kept is None or kept[0] != up.file_id:
+        try:
+            kept = (up.file_id, U.read_csv(up.getvalue(), up.name), None)
+        except SpecError as e:
+            kept = (up.file_id, None, e)
+        st.session_state[slot] = kept
+    return kept[1], kept[2]
+
+
+def own_data(page: str) -> dict | None:
+    """Upload, target, features, task -> {"table", "prep"}; None (with a message) until they train.
+
+    The target and feature pickers are bound to the URL like every other control: a link
+    cannot carry the file, but whoever uploads the same file gets the same columns back.
+    """
+    from core import userdata as U
+
+    up = st.file_uploader(t(f"{page}.upload_label", rows=f"{U.MAX_ROWS:,}", cols=U.MAX_COLUMNS), type=["csv"],
+                          key=f"{page}_csv", help=t(f"{page}.upload_help"))
+    if up is None:
+        st.session_state.pop(f"{page}__csv_table", None)
+        st.info(t(f"{page}.upload_prompt"), icon=":material/upload_file:")
+        st.download_button(t(f"{page}.example_file"), data=U.example_csv, file_name="iris.csv", mime="text/csv",
+                           key=f"{page}_dl_example", help=t(f"{page}.example_help"), on_click="ignore",
+                           icon=":material/download:")
+        return None
+    table, err = _read_upload(page, up)
+    if err is not None:
+        st.error(spec_error_message(err, page), icon=":material/error:")
+        return None
+    df = table.df
+    st.caption(t(f"{page}.file_summary", name=table.file_name, rows=f"{len(df):,}", cols=df.shape[1]))
+    st.dataframe(df.head(5), hide_index=True, height=212)
+    cols = list(df.columns)
+    target = st.selectbox(t(f"{page}.target_label"), cols, index=len(cols) - 1, key=f"{page}_target",
+                          bind="query-params")
+    options = [c for c in cols if c != target]
+    chosen = st.multiselect(t(f"{page}.features_label"), options, default=U.default_features(table, target),
+                            key=f"{page}_features", bind="query-params")
+    task = st.selectbox(t(f"{page}.task_label"), U.TASKS, key=f"{page}_task", bind="query-params",
+                        help=t(f"{page}.task_help", max=U.MAX_CLASSES))
+    try:
+        prep = U.prepare(table, target, chosen, task)
+    except SpecError as e:
+        st.error(spec_error_message(e, page), icon=":material/error:")
+        return None
+    if prep.dropped:
+        st.warning(t(f"{page}.dropped_rows", n=f"{prep.dropped:,}"), icon=":material/filter_alt:")
+    shown = ", ".join(f"`{c}`" for c in prep.classes[:MAX_CLASS_NAMES])
+    if len(prep.classes) > MAX_CLASS_NAMES:
+        shown += ", …"
+    st.caption(t(f"{page}.task_{prep.task}", classes=shown, n=len(prep.classes), last=len(prep.classes) - 1))
+    st.caption(t(f"{page}.prep_note"))
+    return {"table": table, "prep": prep}
+
+
+MAX_CLASS_NAMES = 6
+
+
+# ----------------------------------------------------------------------------- step-through
+@st.cache_data(show_spinner=False, max_entries=256)
+def _steps(spec_dict: dict) -> dict:
+    from components.engine import call
+
+    return call("core.stepper:steps", spec=spec_dict)
+
+
+def _set_step(key: str, value: int, n: int) -> None:
+    st.session_state[key] = max(0, min(int(value), n))
+
+
+def _move_step(key: str, delta: int, n: int) -> None:
+    _set_step(key, int(st.session_state.get(key, 0) or 0) + delta, n)
+
+
+def _code_html(lines: list[str], current: int) -> str:
+    """The model's statements: run ones plain, the current one marked, the rest faded."""
+    import html as _html
+
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        cls = "cur" if i == current else ("done" if i < current else "todo")
+        mark = "▶" if i == current else "&nbsp;"
+        rows.append(f'<div class="kfl-line {cls}"><span class="kfl-no">{mark} {i}</span>'
+                    f'<code>{_html.escape(line)}</code></div>')
+    return ("<style>"
+            ".kfl-steps{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:0.92rem;"
+            "background:#f6f8fa;border-radius:.5rem;padding:.5rem 0;overflow-x:auto}"
+            ".kfl-line{white-space:pre;padding:.18rem .75rem;border-left:4px solid transparent}"
+            ".kfl-line code{background:none;padding:0;color:inherit;font-size:inherit}"
+            ".kfl-no{display:inline-block;width:2.6em;color:#64748b;user-select:none}"
+            ".kfl-line.cur{background:#fff3bf;border-left-color:#1f6feb;font-weight:600}"
+            ".kfl-line.todo{opacity:.4}"
+            "</style>"
+            f'<div class="kfl-steps">{"".join(rows)}</div>')
+
+
+def step_through(page: str, spec_dict: dict) -> None:
+    """Next / previous / restart over the model's statements, each run in real Keras by a job."""
+    from components.model_view import show_failure
+
+    res = _steps(spec_dict)
+    if not res.get("ok"):
+        show_failure(res)
+        return
+    lines, steps = res["lines"], res["steps"]
+    n = len(lines)
+    key = f"{page}_step"
+    if int(st.session_state.get(key, 0) or 0) > n:  # the model lost a layer since the last click
+        st.session_state[key] = n
+    b1, b2, b3, s = st.columns([1, 1.2, 1.2, 2.6], vertical_alignment="bottom")
+    # The slider is the state (and what a link carries); the buttons only move it.
+    cur = s.slider(t(f"{page}.step_label"), 0, n, key=key, bind="query-params")
+    b1.button(t(f"{page}.step_restart"), key=f"{page}_step_restart", on_click=_set_step, args=(key, 0, n),
+              icon=":material/first_page:", disabled=cur == 0, width="stretch")
+    b2.button(t(f"{page}.step_prev"), key=f"{page}_step_prev", on_click=_move_step, args=(key, -1, n),
+              icon=":material/chevron_left:", disabled=cur == 0, width="stretch")
+    b3.button(t(f"{page}.step_next"), key=f"{page}_step_next", on_click=_move_step, args=(key, 1, n),
+              icon=":material/chevron_right:", type="primary", disabled=cur >= n, width="stretch")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.html(_code_html(lines, cur))
+        if cur == 0:
+            st.info(t(f"{page}.step_zero", line=lines[0]), icon=":material/play_arrow:")
+            return
+        step = steps[cur - 1]
+        st.markdown(t(f"{page}.step_now", n=cur, total=n))
+        if step["kind"] == "model":
+            m = step["model"]
+            st.markdown(t(f"{page}.step_model", name=m["name"], params=f"{m['params']:,}"))
+            st.success(t(f"{page}.step_done"), icon=":material/check_circle:")
+        else:
+            tensor, layer = step["tensor"], step["layer"]
+            st.markdown(t(f"{page}.step_tensor", var=tensor["var"], type=tensor["type"], shape=tensor["shape"],
+                          dtype=tensor["dtype"], name=tensor["name"]))
+            if layer["class"] == "InputLayer":
+                st.caption(t(f"{page}.step_input"))
+            else:
+                st.caption(t(f"{page}.step_layer", name=layer["name"], cls=layer["class"],
+                             params=f"{layer['params']:,}"))
+            st.markdown(t(f"{page}.step_print", var=tensor["var"]))
+            st.code(tensor["repr"], language=None, wrap_lines=True)
+    with right:
+        if cur:
+            st.graphviz_chart(steps[cur - 1]["dot"], width="content")
+
+
+# ----------------------------------------------------------------------------- exports
+def exports(page: str, spec_dict: dict, code: str, table: list, history: dict | None, keras_args: dict | None,
+            csv_file: str | None = None) -> None:
+    """Four downloads: the code (.py), the trained model (.keras), the loss history and the parameter table (.csv).
+
+    The model file is made only when asked for (the button's data is a callable): the job
+    trains this spec again, the same way, and saves it.
+    """
+    from core import exports as X
+
+    name = X.base_name(spec_dict)
+    st.subheader(t(f"{page}.export_title"))
+    if csv_file:
+        st.caption(t(f"{page}.export_caption_csv", file=csv_file, model_file=f"{name}.keras"))
+    else:
+        st.caption(t(f"{page}.export_caption", model_file=f"{name}.keras"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button(t(f"{page}.dl_code"), data=code, file_name=f"{name}.py", mime="text/x-python",
+                       key=f"{page}_dl_code", on_click="ignore", icon=":material/code:", width="stretch")
+    c2.download_button(t(f"{page}.dl_model"), data=_keras_bytes_fn(keras_args) if keras_args else b"",
+                       file_name=f"{name}.keras", mime="application/octet-stream", key=f"{page}_dl_model",
+                       on_click="ignore", icon=":material/model_training:", disabled=keras_args is None,
+                       help=t(f"{page}.dl_model_help"), width="stretch")
+    c3.download_button(t(f"{page}.dl_history"), data=X.csv_bytes(X.history_csv(history or {})),
+                       file_name=f"{name}_loss_history.csv", mime="text/csv", key=f"{page}_dl_history",
+                       on_click="ignore", icon=":material/show_chart:", disabled=not history, width="stretch")
+    c4.download_button(t(f"{page}.dl_table"), data=X.csv_bytes(X.table_csv(table)),
+                       file_name=f"{name}_parameters.csv", mime="text/csv", key=f"{page}_dl_table",
+                       on_click="ignore", icon=":material/table:", width="stretch")
+
+
+def _keras_bytes_fn(keras_args: dict):
+    """A callable for st.download_button: run the export job when the learner clicks."""
+
+    def make() -> bytes:
+        return keras_bytes(keras_args)
+
+    return make
+
+
+def keras_bytes(keras_args: dict) -> bytes:
+    """The .keras file of `keras_args` ({"spec", "dataset"} or {"spec", "x", "y", "task"})."""
+    from components.engine import call
+
+    res = call("core.exports:keras_file", **keras_args)
+    if not res.get("ok"):
+        raise RuntimeError(str(res.get("spec_error") or res.get("keras_error"))[:300])
+    return res["data"]

@@ -121,14 +121,33 @@ def preset(example: str) -> dict:
     }
 
 
+MY_CSV = "my_csv"  # the learner's own upload; its shape and task come from the chosen columns
+SOURCES = DATASETS + (MY_CSV,)
+TASK_MODEL_NAMES = {"regression": "regression_model", "binary": "binary_classifier",
+                    "multiclass": "multiclass_classifier"}
+
+
+def head_for_task(task: str, named: bool, n_classes: int = 2) -> tuple[S.DenseSpec, str, list[str], str | None]:
+    """Output layer, loss, metrics and model name for a task.
+
+    regression: one linear unit and mse; binary: one sigmoid unit and binary_crossentropy;
+    multiclass: one softmax unit per class and sparse_categorical_crossentropy (labels are
+    class indices, not one-hot rows).
+    """
+    name = TASK_MODEL_NAMES[task] if named else None
+    out_name = "output" if named else None
+    if task == "binary":
+        return S.DenseSpec(1, "sigmoid", name=out_name), "binary_crossentropy", ["accuracy"], name
+    if task == "multiclass":
+        return (S.DenseSpec(int(n_classes), "softmax", name=out_name), "sparse_categorical_crossentropy",
+                ["accuracy"], name)
+    # The minimal example leaves the activation out: Keras's default is linear anyway.
+    return S.DenseSpec(1, "linear" if named else None, name=out_name), "mse", [], name
+
+
 def head_for(dataset: str, named: bool) -> tuple[S.DenseSpec, str, list[str], str | None]:
     """Output layer, loss, metrics and model name that fit the data set's task."""
-    if DATASET_TASKS[dataset] == "binary":
-        return (S.DenseSpec(1, "sigmoid", name="output" if named else None), "binary_crossentropy",
-                ["accuracy"], "binary_classifier" if named else None)
-    # The minimal example leaves the activation out: Keras's default is linear anyway.
-    return (S.DenseSpec(1, "linear" if named else None, name="output" if named else None), "mse", [],
-            "regression_model" if named else None)
+    return head_for_task(DATASET_TASKS[dataset], named)
 
 
 def spec_from_controls(
@@ -144,9 +163,22 @@ def spec_from_controls(
     batch_size,
     validation_split: float,
     seed: int = 0,
+    data_shape: tuple[int, ...] | None = None,
+    task: str | None = None,
+    n_classes: int = 2,
 ) -> S.ModelSpec:
-    """Widget values (text where the learner types) -> a validated ModelSpec, or SpecError."""
-    if dataset not in DATASETS:
+    """Widget values (text where the learner types) -> a validated ModelSpec, or SpecError.
+
+    For the learner's own data (dataset MY_CSV) `data_shape` and `task` come from the chosen
+    columns (core.userdata.prepare) instead of a built-in data set.
+    """
+    if dataset == MY_CSV:
+        if data_shape is None or task not in TASK_MODEL_NAMES:
+            raise SpecError("csv_none")
+        shape, (output, loss, metrics, name) = tuple(data_shape), head_for_task(task, named, n_classes)
+    elif dataset in DATASETS:
+        shape, (output, loss, metrics, name) = DATASET_SHAPES[dataset], head_for(dataset, named)
+    else:
         raise SpecError("choice_invalid", field="dataset", value=str(dataset)[:40])
     n = parse_int(n_hidden, 0, MAX_LAYERS, "n_hidden")  # a slider: only a forged value can fail
     hidden = []
@@ -159,9 +191,8 @@ def spec_from_controls(
         act = activations[i] if i < len(activations) else "relu"
         # "linear" is what Keras does when activation is left out; the code then leaves it out too.
         hidden.append(S.DenseSpec(u, None if act == "linear" else act, name=f"hidden{i + 1}" if named else None))
-    output, loss, metrics, name = head_for(dataset, named)
     spec = S.ModelSpec(
-        input_shape=DATASET_SHAPES[dataset],
+        input_shape=shape,
         input_name="input_layer" if named else None,
         hidden=hidden,
         output=output,
