@@ -68,11 +68,11 @@ def totals(res: dict) -> None:
 
 
 def graph(res: dict) -> None:
-    st.graphviz_chart(res["dot"], use_container_width=True)
+    st.graphviz_chart(res["dot"], width="stretch")
 
 
 def table(res: dict) -> None:
-    st.dataframe(param_frame(res), hide_index=True, use_container_width=True)
+    st.dataframe(param_frame(res), hide_index=True, width="stretch")
 
 
 def code(src: str) -> None:
