@@ -104,6 +104,7 @@ def test_compare_frozen_base_is_untouched(compared):
     assert fr["old_task_accuracy"] == res["old_task_before"]  # the old task survives exactly
     assert sc["old_task_accuracy"] is None
     assert len(fr["history"]["val_accuracy"]) == 3 and fr["n_train"] == 15
+    assert {r["engine"] for r in res["runs"].values()} == {"graph"}  # core.train.fit_fast
     assert {m["run"] for m in ctx.messages} == {"frozen", "unfrozen", "scratch"}
 
 
