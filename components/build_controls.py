@@ -232,9 +232,11 @@ def step_through(page: str, spec_dict: dict) -> None:
     key = f"{page}_step"
     if int(st.session_state.get(key, 0) or 0) > n:  # the model lost a layer since the last click
         st.session_state[key] = n
-    b1, b2, b3, s = st.columns([1, 1.2, 1.2, 2.6], vertical_alignment="bottom")
-    # The slider is the state (and what a link carries); the buttons only move it.
-    cur = s.slider(t(f"{page}.step_label"), 0, n, key=key, bind="query-params")
+    b1, b2, b3, s = st.columns([1, 1.2, 1.2, 1.4], vertical_alignment="bottom")
+    # The number field is the state (and what a link carries); the buttons only move it. Not a
+    # slider: a slider whose maximum changes (a layer added) is a new widget and loses its value.
+    cur = int(s.number_input(t(f"{page}.step_label"), min_value=0, max_value=n, step=1, key=key,
+                             bind="query-params"))
     b1.button(t(f"{page}.step_restart"), key=f"{page}_step_restart", on_click=_set_step, args=(key, 0, n),
               icon=":material/first_page:", disabled=cur == 0, width="stretch")
     b2.button(t(f"{page}.step_prev"), key=f"{page}_step_prev", on_click=_move_step, args=(key, -1, n),
