@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import threading
+import time
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -33,6 +34,7 @@ from core.pool import JobCancelled
 
 JOB = "core.jobs_train:train"
 POLL = 0.15  # seconds between looks at the job: also how soon a rerun can stop this one
+REDRAW = 0.1  # seconds: at most this often a new chart goes to the browser
 RESULT_WAIT = 10.0  # after Stop: the job answers within a chunk (~0.25 s); allow for a busy machine
 PER_SESSION = 6  # finished runs kept per page and session
 SHARED = 64  # finished runs kept for every session
@@ -63,7 +65,7 @@ def _remember(page_key: str, key: str, result: dict) -> None:
     results.move_to_end(key)
     while len(results) > PER_SESSION:
         results.popitem(last=False)
-    if result.get("ok") and result.get("status") == "done":
+    if result.get("ok") and result.get("status") in ("done", "diverged"):
         with _shared_lock:
             _shared[key] = result
             _shared.move_to_end(key)
@@ -170,22 +172,22 @@ def train_live(page_key: str, spec_dict: dict, dataset: str, log_y: bool = True)
 
     if done is None and running is not None and running[1].cancel_requested:
         # Stop was pressed: collect what the job trained before it stopped.
+        st.session_state.pop(job_slot, None)
         try:
             done = running[1].result(RESULT_WAIT)
         except JobCancelled:  # stopped while still queued: nothing was trained
             done = _NOT_STARTED
         except Exception as exc:  # the worker died or never answered
-            done = {"ok": False, "engine_error": f"{type(exc).__name__}: {exc}"[:500]}
-        st.session_state.pop(job_slot, None)
+            return _engine_failure(exc)
         running = None
-        if done is not None:
-            _remember(page_key, key, done)
+        _remember(page_key, key, done)
 
     if done is not None:
         if not done.get("ok"):
             return done
-        chart = st.empty()
-        chart.plotly_chart(loss_figure(done["history"], epochs, log_y), width="stretch", key=f"{page_key}_train_chart")
+        if done.get("epochs_run"):
+            st.plotly_chart(loss_figure(done["history"], epochs, log_y), width="stretch",
+                            key=f"{page_key}_train_chart")
         _status_message(done, epochs, page_key, key)
         return {**done, "live_drawn": True}
 
@@ -206,16 +208,19 @@ def train_live(page_key: str, spec_dict: dict, dataset: str, log_y: bool = True)
     chart = st.empty()
     messages: list = []
     drawn = 0
+    last_draw = 0.0
     while True:
-        new = job.wait_messages(since=len(messages), timeout=POLL)
+        wait = POLL if len(messages) == drawn else max(0.01, REDRAW - (time.monotonic() - last_draw))
+        new = job.wait_messages(since=len(messages), timeout=wait)
         messages.extend(new)
-        if len(messages) > drawn:
-            drawn = len(messages)
+        # A chunk's epochs arrive as a burst: draw once per burst, not once per message.
+        if len(messages) > drawn and (time.monotonic() - last_draw > REDRAW or job.done()):
+            drawn, last_draw = len(messages), time.monotonic()
             e = messages[-1].get("epoch", drawn)
             progress.progress(min(e / epochs, 1.0), text=t("training.progress", epoch=e, epochs=epochs))
             chart.plotly_chart(loss_figure(_history_from(messages), epochs, log_y), width="stretch",
                                key=f"{page_key}_train_chart_live_{drawn}")
-        elif job.done():
+        elif job.done() and len(messages) == drawn:
             break
         else:
             # Nothing new: still touch the page, so a rerun can stop this script run now.
@@ -232,10 +237,13 @@ def train_live(page_key: str, spec_dict: dict, dataset: str, log_y: bool = True)
     except Exception as exc:  # the worker died or never answered
         return _engine_failure(exc)
     _remember(page_key, key, result)
-    if not result.get("ok"):
+    if not result.get("ok") or not result.get("epochs_run"):
         chart.empty()
+    else:
+        chart.plotly_chart(loss_figure(result["history"], epochs, log_y), width="stretch",
+                           key=f"{page_key}_train_chart")
+    if not result.get("ok"):
         return result
-    chart.plotly_chart(loss_figure(result["history"], epochs, log_y), width="stretch", key=f"{page_key}_train_chart")
     _status_message(result, epochs, page_key, key)
     return {**result, "live_drawn": True}
 

@@ -36,6 +36,12 @@ import traceback
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+# Results carry NumPy arrays, unpickled by the dispatcher thread. If that thread were the
+# first to import NumPy while a page's thread imports it too, one of them could see a
+# half-initialised module ("partially initialized module 'numpy' has no attribute
+# 'ndarray'", seen in AppTest). Importing it here, before any thread starts, rules that out.
+import numpy  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = 2
 # core.train frees what each fit traces, so a worker barely grows; recycling is the backstop
