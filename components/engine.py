@@ -10,7 +10,8 @@ the memory each Keras build leaves behind goes away with the worker.
   its messages (`job.wait_messages`, `job.messages`), `job.cancel()` it, then `job.result()`.
 - `prewarm()`: start the workers now, without waiting (e.g. after the first page rendered).
 
-Environment: KFL_WORKERS (default 2), KFL_WORKER_MAX_JOBS, KFL_WORKER_MAX_GROWTH_MB,
+Environment: KFL_WORKERS (default 2; 1 with one CPU or under 3 GB of memory: each worker
+holds TensorFlow, ~0.7 GB), KFL_WORKER_MAX_JOBS (500), KFL_WORKER_MAX_GROWTH_MB (150),
 KFL_CALL_TIMEOUT (seconds, default 300), and KFL_INPROCESS=1 to run jobs in threads of
 this process instead (debugging; TensorFlow then loads here).
 """

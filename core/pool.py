@@ -51,6 +51,31 @@ DEFAULT_MAX_GROWTH_MB = 150.0
 MAX_START_FAILURES = 3
 
 
+def memory_limit_bytes() -> int | None:
+    """The container's memory limit (cgroup v2 or v1), else the machine's memory."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:
+            return int(text)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return None
+
+
+def default_workers() -> int:
+    """KFL_WORKERS, else 2, or 1 where a second TensorFlow process (~0.7 GB) would not fit."""
+    if os.environ.get("KFL_WORKERS"):
+        return max(1, int(os.environ["KFL_WORKERS"]))
+    limit = memory_limit_bytes()
+    if (os.cpu_count() or 1) < 2 or (limit is not None and limit < 3 * 2**30):
+        return 1
+    return DEFAULT_WORKERS
+
+
 class WorkerDied(RuntimeError):
     """The worker process running a job exited before answering."""
 
@@ -188,7 +213,7 @@ class Pool:
         prefixes: tuple = ("core.",),
         env: dict | None = None,
     ):
-        self.size = max(1, int(workers or os.environ.get("KFL_WORKERS", DEFAULT_WORKERS)))
+        self.size = max(1, int(workers or default_workers()))
         self.max_jobs = int(max_jobs or os.environ.get("KFL_WORKER_MAX_JOBS", DEFAULT_MAX_JOBS))
         self.max_growth = float(max_growth_mb or os.environ.get("KFL_WORKER_MAX_GROWTH_MB", DEFAULT_MAX_GROWTH_MB))
         self.warmup = warmup
