@@ -85,7 +85,7 @@ def through_pool() -> list[float]:
 def through_apptest() -> list[float]:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file("streamlit_app.py", default_timeout=300)
+    at = AppTest.from_file(os.path.join(os.getcwd(), "streamlit_app.py"), default_timeout=300)
     at.query_params["lang"] = "en"
     at.switch_page("app_pages/build_and_train.py")
     t0 = time.perf_counter()

@@ -3,7 +3,9 @@
 `train_live(page_key, spec_dict, dataset)` is the whole contract: it starts (or finds) the
 training of this spec on this data set, draws a plotly chart of the training and
 validation loss that grows chunk by chunk, a progress bar and a Stop button, and returns
-the job's result (`core.jobs_train.train`), with `"live_drawn": True`.
+the job's result (`core.jobs_train.train`), with `"live_drawn": True`. Optionally a page
+calls `start(page_key, spec_dict, dataset)` near its top, so the training already runs while
+the page builds its other parts.
 
 How a rerun is handled (Streamlit runs each rerun in a new thread; the old one stops only
 at its next `st.*` call, which here comes at least every POLL seconds):
@@ -151,6 +153,29 @@ def _waiting_text(job) -> str:
 def _engine_failure(exc: BaseException) -> dict:
     st.error(t("training.worker_failed", error=type(exc).__name__), icon=":material/error:")
     return {"ok": False, "engine_error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def start(page_key: str, spec_dict: dict, dataset: str) -> None:
+    """Start the training now, before the page draws anything else; `train_live` picks it up.
+
+    On two workers the training then runs beside the page's other jobs (the describe job
+    that draws the model), instead of after them. Does nothing if the result is known or
+    this very run is already in flight.
+    """
+    key = run_key(spec_dict, dataset)
+    job_slot = f"{page_key}__train_job"
+    running = st.session_state.get(job_slot)
+    if running is not None and running[0] == key:
+        return
+    if running is not None:
+        running[1].cancel()
+        st.session_state.pop(job_slot, None)
+    if _lookup(page_key, key) is not None:
+        return
+    try:
+        st.session_state[job_slot] = (key, engine.submit(JOB, spec=spec_dict, dataset=dataset))
+    except Exception:  # noqa: BLE001 - train_live will try again and say why
+        pass
 
 
 def train_live(page_key: str, spec_dict: dict, dataset: str, log_y: bool = True) -> dict:

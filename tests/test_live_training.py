@@ -107,3 +107,29 @@ def test_stop_keeps_the_partial_curve_until_train_again():
     assert at.session_state["res_status"] == "cancelled" and _jobs_run() == before
     at.button(key="lt_train_again").click().run()
     assert at.session_state["res_status"] == "done"
+
+
+def page_with_start():
+    import json
+
+    import streamlit as st
+
+    from components.live_training import start, train_live
+
+    st.session_state.setdefault("lang", "en")
+    spec = json.loads(st.query_params["spec"])
+    start("lt", spec, "curve")
+    st.session_state["started_job"] = st.session_state["lt__train_job"][1].id if "lt__train_job" in st.session_state else None
+    res = train_live("lt", spec, "curve")
+    st.session_state["res_status"] = res.get("status")
+
+
+def test_start_early_then_train_live_uses_that_job():
+    at = AppTest.from_function(page_with_start, default_timeout=180)
+    at.query_params["spec"] = json.dumps(S.recommended().replace(epochs=7, seed=41).to_dict())
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["started_job"] is not None and at.session_state["res_status"] == "done"
+    before = _jobs_run()
+    at.run()
+    assert at.session_state["started_job"] is None and _jobs_run() == before  # known result: nothing started
