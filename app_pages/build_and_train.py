@@ -21,9 +21,10 @@ PAGE = "build_and_train"
 LAST = f"{PAGE}__last_good_build"
 
 try:  # the live, streaming trainer; until it lands, one blocking call does the same job
+    from components.live_training import loss_figure as live_loss_figure
     from components.live_training import train_live
 except ImportError:
-    train_live = None
+    train_live = live_loss_figure = None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -251,9 +252,11 @@ if not result.get("ok"):
 
 hist = result["history"] if result else {}
 if result and not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
-    st.plotly_chart(B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"),
-                                  t("build_and_train.axis_epoch"), t("build_and_train.axis_loss"), log_y=True),
-                    width="stretch", key=f"{PAGE}_loss")
+    # The learner's own data trains in one call: the same chart as the live one, drawn once.
+    fig = (live_loss_figure(hist, shown_spec.epochs) if live_loss_figure is not None else
+           B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"), t("build_and_train.axis_epoch"),
+                         t("build_and_train.axis_loss"), log_y=True))
+    st.plotly_chart(fig, width="stretch", key=f"{PAGE}_loss")
     if result.get("status") == "diverged":
         st.warning(t("build_and_train.diverged"), icon=":material/warning:")
     elif result.get("status") == "cancelled":

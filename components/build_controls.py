@@ -128,7 +128,24 @@ def _read_upload(page: str, up):
         except SpecError as e:
             kept = (up.file_id, None, e)
         st.session_state[slot] = kept
+        if kept[1] is not None:
+            _choose_columns(page, kept[1])
     return kept[1], kept[2]
+
+
+def _choose_columns(page: str, table) -> None:
+    """A new file: the columns in the URL if they fit it (a shared link, the same file again),
+    else the defaults; never the previous file's columns, which the pickers would drop."""
+    from core import userdata as U
+
+    cols = list(table.df.columns)
+    target = st.query_params.get(f"{page}_target")
+    if target not in cols:
+        target = U.default_target(table)
+    features = [f for f in st.query_params.get_all(f"{page}_features") if f in cols and f != target]
+    # Written, not deleted: a bound widget that loses its state is seeded again from the URL.
+    st.session_state[f"{page}_target"] = target
+    st.session_state[f"{page}_features"] = features or U.default_features(table, target)
 
 
 def own_data(page: str) -> dict | None:
@@ -243,9 +260,9 @@ def step_through(page: str, spec_dict: dict) -> None:
               icon=":material/chevron_left:", disabled=cur == 0, width="stretch")
     b3.button(t(f"{page}.step_next"), key=f"{page}_step_next", on_click=_move_step, args=(key, 1, n),
               icon=":material/chevron_right:", type="primary", disabled=cur >= n, width="stretch")
+    st.html(_code_html(lines, cur))  # full width: a layer call with every argument is a long line
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.html(_code_html(lines, cur))
         if cur == 0:
             st.info(t(f"{page}.step_zero", line=lines[0]), icon=":material/play_arrow:")
             return

@@ -37,12 +37,19 @@ def presenter_toggle() -> None:
 
 
 def presenter_css() -> None:
-    """Larger type and a narrower column: readable from the back of a lecture hall."""
+    """Larger type and a narrower column: readable from the back of a lecture hall.
+
+    The type grows through the root font size, not CSS `zoom`: Streamlit sizes its text and
+    spacing in rem, while plotly charts and the dataframe grid measure their container in
+    unzoomed pixels and spill over the right edge under `zoom`.
+    """
     if not presenting():
         return
     st.html(
-        """<style>
-        [data-testid="stMainBlockContainer"] { zoom: 1.3; max-width: 1100px; }
+        """<style>/* presenter mode */
+        html { font-size: 23px !important; }
+        [data-testid="stMainBlockContainer"] { max-width: 1250px; }
+        [data-testid="stCode"] code, .kfl-steps { font-size: 1.0rem !important; }
         [data-testid="stExpander"] details:not([open]) { opacity: .75; }
         </style>"""
     )

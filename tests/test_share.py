@@ -157,9 +157,9 @@ def test_presenter_mode_folds_the_controls_into_a_closed_expander(lang):
     assert len(controls) == 1 and controls[0].proto.expanded is False
     inside = _widgets(controls[0])
     assert {f"{P}_dataset", f"{P}_n_hidden", f"{P}_epochs"} <= set(inside)
-    assert any("zoom" in h.value for h in at.html)  # the larger type for a projector
+    assert any("presenter mode" in h.value for h in at.html)  # the larger type for a projector
     assert _params(at, lang) == "233"
     # Without ?present=1 the controls sit open in their column.
     plain = open_page(P, lang)
     assert not [e for e in plain.expander if e.label == translate(lang, f"{P}.controls")]
-    assert not any("zoom" in h.value for h in plain.html)
+    assert not any("presenter mode" in h.value for h in plain.html)

@@ -221,6 +221,14 @@ def test_page_trains_on_an_uploaded_csv(lang):
     assert charts[-1]["data"][0]["type"] == "heatmap"  # the confusion matrix
     # The upload lives in this session only: no shared cache holds its bytes or its arrays.
     assert at.session_state[f"{P}__csv_table"][1].file_name == "iris.csv"
+    # A different file: its own default columns, not the previous file's (which it lacks).
+    df = _frame(40)
+    _upload(at, _csv(df), "other.csv")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key=f"{P}_target").value == "y"
+    assert at.multiselect(key=f"{P}_features").value == ["a", "b", "c"]
+    assert "`(3,)`" in texts(at)
+    _upload(at, U.example_csv(), "iris.csv")
     # Another target: regression, the shape follows the features left.
     at.selectbox(key=f"{P}_target").set_value("petal_width").run()
     assert not at.exception and not at.error
@@ -246,5 +254,8 @@ def test_page_explains_bad_csvs_and_keeps_the_last_good_model(lang):
         assert at.error and at.error[0].value == translate(lang, f"{P}.{code}", **params_), code
         assert next(m.value for m in at.metric if m.label == translate(lang, "common.total_params")) == params
     _upload(at, _csv(df))
+    assert at.selectbox(key=f"{P}_target").value == "text"  # the last column; text means classes
+    assert not at.error
+    at.selectbox(key=f"{P}_target").set_value("y").run()
     at.multiselect(key=f"{P}_features").set_value(["a", "text"]).run()
     assert at.error[0].value == translate(lang, f"{P}.csv_text_feature", names="`text`")
