@@ -547,6 +547,15 @@ def _rss() -> int:
         return psutil.Process().memory_info().rss
 
 
+def _malloc_trim() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 class _WorkerCtx:
     def __init__(self, conn: Connection, job_id: int, cancelled: set):
         self._conn, self._id, self._cancelled = conn, job_id, cancelled
@@ -613,8 +622,10 @@ def _worker_main(fd: int, prefixes: tuple, preload: tuple, warmup: str) -> None:
         cancelled.discard(job_id)
         if jobs.empty():
             # A Keras model and its traced graph are reference cycles: free them now, while
-            # nobody waits, rather than in the middle of the next learner's job.
+            # nobody waits, rather than in the middle of the next learner's job; then hand
+            # the freed heap back to the system so resident memory follows what is in use.
             gc.collect()
+            _malloc_trim()
     conn.close()
 
 
