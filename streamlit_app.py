@@ -1,6 +1,7 @@
 """Entry point: page config, language, navigation. Nothing else lives here."""
 import streamlit as st
 
+from components.engine import prewarm
 from components.i18n import init_language, language_selector, t
 from components.share import link_notice, presenter_css, presenter_toggle, presenting, remember_first_link, sidebar_tools
 
@@ -46,8 +47,15 @@ presenter_toggle()
 presenter_css()
 st.sidebar.caption(t("common.sidebar_note"))
 notice = st.container()
-page.run()
 name = page.url_path or "home"
-with notice:
-    link_notice(name)
-sidebar_tools(name)
+try:
+    page.run()
+finally:
+    # Also after a page stops early (st.stop on bad input): the learner still needs to know
+    # which link values were ignored, and the share box still belongs in the sidebar.
+    with notice:
+        link_notice(name)
+    sidebar_tools(name)
+    # The page is on screen; now start the Keras workers so the first model the learner
+    # asks for does not wait for TensorFlow to load (the Streamlit process never imports it).
+    prewarm()

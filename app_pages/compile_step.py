@@ -56,7 +56,8 @@ st.info(t("compile_step.truth_note"), icon=":material/info:")
 st.subheader(t("compile_step.try_title"))
 leave_labels = {w: t(f"compile_step.leave_{w}") for w in LEAVE_OUT}
 what = st.segmented_control(t("compile_step.leave_out_label"), LEAVE_OUT, default="nothing",
-                            format_func=leave_labels.__getitem__, key="compile_step_leave_out") or "nothing"
+                            format_func=leave_labels.__getitem__, key="compile_step_leave_out",
+                            bind="query-params") or "nothing"
 with st.spinner(t("common.loading_engine")):
     res = _engine(leave_out, what)
 code_col, out_col = st.columns([3, 2])
@@ -99,13 +100,15 @@ with c4:
 
 if vary == "optimizer":
     values = st.multiselect(t("compile_step.optimizers_label"), S.OPTIMIZERS, default=["adam", "sgd", "rmsprop"],
-                            key="compile_step_cmp_optimizers", max_selections=K.MAX_COMPARE)
+                            key="compile_step_cmp_optimizers", max_selections=K.MAX_COMPARE,
+                            bind="query-params")
 elif vary == "learning_rate":
     values = st.text_input(t("compile_step.rates_label"), "0.1, 0.01, 0.001", key="compile_step_cmp_rates",
                            bind="query-params", max_chars=120)
 else:
     values = st.multiselect(t("compile_step.losses_label"), K.REGRESSION_LOSSES, default=list(K.REGRESSION_LOSSES),
-                            key="compile_step_cmp_losses", max_selections=K.MAX_COMPARE)
+                            key="compile_step_cmp_losses", max_selections=K.MAX_COMPARE,
+                            bind="query-params")
 
 runs = None
 try:
