@@ -32,7 +32,7 @@ test: $(VENV)/.stamp-dev system-deps
 	$(PY) -m pytest
 
 bench: $(VENV)/.stamp-dev
-	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done
+	for f in benchmarks/*.py; do echo "== $$f"; PYTHONPATH=. $(PY) $$f; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -1,7 +1,7 @@
 """Entry point: page config, language, navigation. Nothing else lives here."""
 import streamlit as st
 
-from components.engine import prewarm
+from components.engine import prewarm, ready
 from components.i18n import init_language, language_selector, t
 from components.share import link_notice, presenter_css, presenter_toggle, presenting, remember_first_link, sidebar_tools
 
@@ -48,9 +48,17 @@ presenter_css()
 st.sidebar.caption(t("common.sidebar_note"))
 notice = st.container()
 name = page.url_path or "home"
+warming = None
+if name != "home" and not ready():
+    # A cold server (a Community Cloud app waking up) needs a few seconds to load Keras in
+    # its workers: say so instead of showing a half-empty page.
+    warming = st.empty()
+    warming.info(t("common.loading_engine"), icon=":material/hourglass_top:")
 try:
     page.run()
 finally:
+    if warming is not None:
+        warming.empty()
     # Also after a page stops early (st.stop on bad input): the learner still needs to know
     # which link values were ignored, and the share box still belongs in the sidebar.
     with notice:

@@ -82,3 +82,8 @@ def call(job: str, **kwargs):
 def prewarm() -> None:
     """Start the workers in the background; returns at once."""
     pool()
+
+
+def ready() -> bool:
+    """True once at least one warm worker can take a job (starts the pool if needed)."""
+    return pool().wait_ready(timeout=0, all_workers=False)
