@@ -131,6 +131,9 @@ def _status_message(result: dict, epochs: int, page_key: str, key: str) -> None:
     if status == "diverged":
         last = (result.get("history") or {}).get("loss") or [float("nan")]
         st.error(t("training.diverged", epoch=n, value=str(last[-1])), icon=":material/warning:")
+    elif status == "time_limit":
+        st.warning(t("training.time_limit", epoch=n, epochs=epochs, seconds=f"{result.get('seconds', 0.0):.0f}"),
+                   icon=":material/timer_off:")
     elif status == "cancelled":
         st.info(t("training.stopped", epoch=n, epochs=epochs), icon=":material/stop_circle:")
         st.button(t("training.train_again"), key=f"{page_key}_train_again", on_click=_train_again,

@@ -6,6 +6,7 @@ how the run ended and what `model.predict()` says on the data, ready to plot.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -44,10 +45,28 @@ def _keras_error(exc: Exception) -> dict:
     return {"ok": False, "keras_error": (type(exc).__name__, _ANSI.sub("", str(exc)).strip()[:1200])}
 
 
+# One learner's run may not hold a worker for long: a shared classroom server has two.
+MAX_TRAIN_SECONDS = float(os.environ.get("KFL_MAX_TRAIN_SECONDS", "30"))
+
+
 def _fit(ctx, s: S.ModelSpec, d: D.Dataset, emit):
-    """Build, compile and train one spec; (model, history) or raises what Keras raises."""
+    """Build, compile and train one spec; (model, history) or raises what Keras raises.
+
+    A run that passes MAX_TRAIN_SECONDS stops between chunks with status "time_limit".
+    """
     from core.build import build_model, compile_model
     from core.train import fit_fast
+
+    deadline = time.perf_counter() + MAX_TRAIN_SECONDS
+    hit_limit = []
+
+    def cancelled() -> bool:
+        if ctx.cancelled():
+            return True
+        if time.perf_counter() > deadline:
+            hit_limit.append(True)
+            return True
+        return False
 
     model = build_model(s, validate=False)  # seeds Keras like the generated code does
     compile_model(model, s)
@@ -58,8 +77,10 @@ def _fit(ctx, s: S.ModelSpec, d: D.Dataset, emit):
     hist = fit_fast(
         model, d.x, d.y, epochs=s.epochs, batch_size=s.fit_batch_size,
         validation_split=s.validation_split, shuffle=True, seed=s.seed,
-        on_epoch=on_epoch, cancelled=ctx.cancelled,
+        on_epoch=on_epoch, cancelled=cancelled,
     )
+    if hit_limit and hist.status == "cancelled":
+        hist.status = "time_limit"
     return model, hist
 
 
@@ -110,7 +131,7 @@ def predictions(model, d: D.Dataset, validation_split: float) -> dict:
 def train(ctx, spec: dict, dataset: str, with_predict: bool = True) -> dict:
     """Train one spec on a built-in data set, streaming each epoch.
 
-    Returns {"ok": True, "status": "done"|"cancelled"|"diverged", "history", "seconds",
+    Returns {"ok": True, "status": "done"|"cancelled"|"diverged"|"time_limit", "history", "seconds",
     "epochs_per_s", "predict"} or {"ok": False, "spec_error": (code, params)} /
     {"ok": False, "keras_error": (type, message)}.
     """
@@ -156,8 +177,8 @@ def train_many(ctx, specs: list, dataset: str, with_predict: bool = False) -> di
         out = _outcome(hist, t0)
         out["predict"] = predictions(model, d, s.validation_split) if with_predict else None
         runs.append(out)
-        if hist.status == "cancelled":
-            status = "cancelled"
+        if hist.status in ("cancelled", "time_limit"):
+            status = hist.status
             break
     return {"ok": True, "status": status, "runs": runs}
 

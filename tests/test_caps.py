@@ -1,0 +1,37 @@
+"""Caps against runaway work: each has a limit and a message in both languages."""
+import core  # noqa: F401
+from core import jobs_train as J
+from core import spec as S
+from core.i18n import LANGS, translate
+
+
+class Ctx:
+    def __init__(self):
+        self.msgs = []
+
+    def emit(self, m):
+        self.msgs.append(m)
+
+    def cancelled(self):
+        return False
+
+
+def test_training_wall_time_is_capped(monkeypatch):
+    monkeypatch.setattr(J, "MAX_TRAIN_SECONDS", 0.0)
+    res = J.train(Ctx(), spec=S.recommended().replace(epochs=500).to_dict(), dataset="curve", with_predict=False)
+    assert res["ok"] and res["status"] == "time_limit"
+    assert res["epochs_run"] < 500
+    for lang in LANGS:
+        msg = translate(lang, "training.time_limit", epoch=3, epochs=500, seconds="30")
+        assert "500" in msg and "30" in msg
+
+
+def test_a_normal_run_is_not_capped():
+    res = J.train(Ctx(), spec=S.recommended().replace(epochs=5).to_dict(), dataset="curve", with_predict=False)
+    assert res["status"] == "done" and len(res["history"]["loss"]) == 5
+
+
+def test_exploding_learning_rate_is_reported_not_raised():
+    spec = S.recommended().replace(optimizer="sgd", learning_rate=10.0, epochs=50)
+    res = J.train(Ctx(), spec=spec.to_dict(), dataset="curve", with_predict=False)
+    assert res["ok"] and res["status"] == "diverged"
