@@ -158,6 +158,25 @@ def _engine_failure(exc: BaseException) -> dict:
     return {"ok": False, "engine_error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
+class _Running(tuple):
+    """(run key, job) kept in a session; when the session goes away, so does its training.
+
+    Streamlit drops a session's state some time after its browser tab closes; the job that
+    session started is then cancelled instead of keeping a shared worker busy.
+    """
+
+    def __new__(cls, key: str, job):
+        return super().__new__(cls, (key, job))
+
+    def __del__(self):
+        job = self[1]
+        try:
+            if not job.done():
+                job.cancel()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing left to free
+            pass
+
+
 def start(page_key: str, spec_dict: dict, dataset: str) -> None:
     """Start the training now, before the page draws anything else; `train_live` picks it up.
 
@@ -176,7 +195,7 @@ def start(page_key: str, spec_dict: dict, dataset: str) -> None:
     if _lookup(page_key, key) is not None:
         return
     try:
-        st.session_state[job_slot] = (key, engine.submit(JOB, spec=spec_dict, dataset=dataset))
+        st.session_state[job_slot] = _Running(key, engine.submit(JOB, spec=spec_dict, dataset=dataset))
     except Exception:  # noqa: BLE001 - train_live will try again and say why
         pass
 
@@ -224,7 +243,7 @@ def train_live(page_key: str, spec_dict: dict, dataset: str, log_y: bool = True)
             job = engine.submit(JOB, spec=spec_dict, dataset=dataset)
         except Exception as exc:  # the pool could not take the job
             return _engine_failure(exc)
-        running = (key, job)
+        running = _Running(key, job)
         st.session_state[job_slot] = running
     job = running[1]
 

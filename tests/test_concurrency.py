@@ -61,3 +61,25 @@ def _history_lengths(at) -> set:
 
     walk(at.session_state[RESULTS_SLOT])
     return found
+
+
+def test_a_session_that_leaves_cancels_its_training():
+    """The job handle a session keeps cancels its run when the session's state is dropped."""
+    import gc
+
+    from components import engine
+    from components.live_training import _Running
+    from core import spec as S
+
+    job = engine.submit("core.jobs_train:train", spec=S.recommended().replace(epochs=500).to_dict(), dataset="curve")
+    state = {"build_and_train__train_job": _Running("k", job)}
+    del state  # what Streamlit does with a closed session's state
+    gc.collect()
+    assert job.cancel_requested
+    from core.pool import JobCancelled
+
+    try:
+        res = job.result(120)
+    except JobCancelled:  # cancelled while still queued: nothing trained at all
+        return
+    assert res["status"] == "cancelled" and res["epochs_run"] < 500
