@@ -18,6 +18,8 @@ import streamlit as st
 
 from components import engine
 from components.i18n import t
+from components.model_view import keras_error as keras_says  # noqa: F401 (pages use V.keras_says)
+from components.model_view import output  # noqa: F401
 
 POLL = 0.2
 SHARED = 96
@@ -212,18 +214,6 @@ def sci(v: float) -> str:
     if v == 0:
         return "0"
     return f"{v:.2e}" if abs(v) < 1e-3 else f"{v:.4f}"
-
-
-def keras_says(err) -> None:
-    if err is None:
-        return
-    etype, msg = err
-    st.markdown(f"**{t('common.keras_says')}:**")
-    st.code(f"{etype}: {msg}", language="text", wrap_lines=True)
-
-
-def output(text: str) -> None:
-    st.code(text, language="text", wrap_lines=True)
 
 
 def lr_text(lr: float) -> str:

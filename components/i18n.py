@@ -45,7 +45,9 @@ def language_selector() -> None:
 
 
 def field_name(field: str) -> str:
-    return t(f"fields.{field}") if translate(lang(), f"fields.{field}") != f"fields.{field}" else field
+    """The field's name in the learner's language, or the field id if it has none."""
+    name = t(f"fields.{field}")
+    return field if name == f"fields.{field}" else name
 
 
 def spec_error_text(code: str, params: dict) -> str:

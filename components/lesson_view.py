@@ -5,7 +5,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.engine import call
-from components.i18n import spec_error_text, t
+from components.i18n import spec_error_text
+# Shared with every page that shows a model; re-exported under the lesson pages' names.
+from components.model_view import keep_last_good, output  # noqa: F401
+from components.model_view import keras_error as keras_says  # noqa: F401
 from core.validate import SpecError
 
 
@@ -28,42 +31,6 @@ class Inputs:
             st.error(spec_error_text(e.code, e.params), icon=":material/error:")
             self.failed = True
             return None
-
-
-def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None, bool]:
-    """A good result is remembered; a rejected one is explained and the last good one returned."""
-    key = f"{page}__{slot}__last_good"
-    if res is not None and res.get("ok"):
-        st.session_state[key] = res
-        return res, True
-    if res is not None:
-        show_failure(res)
-    last = st.session_state.get(key)
-    if last is not None:
-        st.info(t("common.last_good_model"), icon=":material/history:")
-    return last, False
-
-
-def show_failure(res: dict) -> None:
-    if "spec_error" in res:
-        code, params = res["spec_error"]
-        st.error(spec_error_text(code, params), icon=":material/error:")
-    elif "keras_error" in res:
-        keras_says(res["keras_error"])
-
-
-def keras_says(err) -> None:
-    """Keras's own words, verbatim, wrapped: error lines are long and must be read whole."""
-    if err is None:
-        return
-    etype, msg = err
-    st.markdown(f"**{t('common.keras_says')}:**")
-    st.code(f"{etype}: {msg}", language="text", wrap_lines=True)
-
-
-def output(text: str) -> None:
-    """What a print() would show, wrapped like a terminal."""
-    st.code(text, language="text", wrap_lines=True)
 
 
 def heatmap(z, x_labels, y_labels, title: str, key: str, annotate: bool = True) -> None:

@@ -21,20 +21,20 @@ def mandatory_error(what: str):
     return call("core.jobs_model:mandatory_error", what=what)
 
 
-def describe_or_last_good(page: str, spec_dict: dict, dataset: str | None = None) -> tuple[dict | None, bool]:
-    """Describe a spec; on a rejected spec show why and fall back to the page's last good one.
+def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None, bool]:
+    """A good result is remembered; a rejected one is explained and the last good one returned.
 
     Returns (result, is_current). The result is None only if the page never had a good one.
     """
-    res = describe(spec_dict, dataset)
-    key = f"{page}__last_good"
-    if res["ok"]:
+    key = f"{page}__{slot}__last_good"
+    if res is not None and res.get("ok"):
         st.session_state[key] = res
         return res, True
-    show_failure(res)
+    if res is not None:
+        show_failure(res)
     last = st.session_state.get(key)
     if last is not None:
-        st.info(t("common.last_good_model"))
+        st.info(t("common.last_good_model"), icon=":material/history:")
     return last, False
 
 
@@ -47,12 +47,17 @@ def show_failure(res: dict) -> None:
 
 
 def keras_error(err) -> None:
-    """Keras's own words, verbatim, in a code block so they read as program output."""
+    """Keras's own words, verbatim, wrapped: error lines are long and must be read whole."""
     if err is None:
         return
     etype, msg = err
     st.markdown(f"**{t('common.keras_says')}:**")
-    st.code(f"{etype}: {msg}", language="text")
+    st.code(f"{etype}: {msg}", language="text", wrap_lines=True)
+
+
+def output(text: str) -> None:
+    """What a print() would show, wrapped like a terminal."""
+    st.code(text, language="text", wrap_lines=True)
 
 
 def param_frame(res: dict) -> pd.DataFrame:

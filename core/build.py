@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import keras  # core/__init__.py has already quietened TensorFlow and chosen the backend
+from keras.src.backend.common import global_state
 
-import keras  # noqa: E402
-from keras.src.backend.common import global_state  # noqa: E402
-
-from core import spec as S  # noqa: E402
-from core.validate import validate_spec  # noqa: E402
+from core import spec as S
+from core.validate import validate_spec
 
 
 @contextlib.contextmanager

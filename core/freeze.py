@@ -24,19 +24,16 @@ RECOMPILE_SAMPLES = 600
 # ---------------------------------------------------------------- training helper (shared)
 @contextlib.contextmanager
 def _no_leak():
-    """core.train's guard that lets TensorFlow free what a fit traced (a no-op if absent)."""
-    try:
-        from core.train import forget_custom_gradients
-    except ImportError:
-        yield
-        return
+    """core.train's guard that lets TensorFlow free what a plain model.fit traced."""
+    from core.train import forget_custom_gradients
+
     with forget_custom_gradients():
         yield
 
 
 def fit_model(ctx, model, x, y, epochs: int, batch_size: int, x_val=None, y_val=None, seed: int = 0,
               emit=None) -> dict:
-    """Train a compiled model with core.train.fit_fast (or model.fit if it is missing).
+    """Train a compiled model with core.train.fit_fast, streaming each epoch to `emit`.
 
     Validation data are appended behind the training data and taken back off with
     `validation_split`, exactly as Keras splits (the last samples, before shuffling).
@@ -49,49 +46,22 @@ def fit_model(ctx, model, x, y, epochs: int, batch_size: int, x_val=None, y_val=
         y = np.concatenate([y, y_val])
         vs = (n_val - 0.5) / (n_tr + n_val)  # floor(n * (1 - vs)) == n_tr, free of rounding
     cancelled = getattr(ctx, "cancelled", None)
+    from core.train import fit_fast
 
     def on_epoch(epoch, logs):
         if emit is not None:
             emit({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
 
     t0 = time.perf_counter()
-    try:
-        from core.train import fit_fast
-    except ImportError:
-        fit_fast = None
-    if fit_fast is not None:
-        hist = fit_fast(model, x, y, epochs=epochs, batch_size=batch_size, validation_split=vs,
-                        shuffle=True, seed=seed, on_epoch=on_epoch, cancelled=cancelled)
-        run = max(hist.seconds - hist.trace_seconds, 1e-9)
-        return {
-            "history": {k: [float(v) for v in vals] for k, vals in hist.items()},
-            "seconds_per_epoch": run / max(hist.epochs_run, 1),
-            "seconds": time.perf_counter() - t0,
-            "engine": hist.engine,
-            "status": hist.status,
-        }
-    import keras
-
-    stamps: list[float] = []
-
-    class _Stream(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            stamps.append(time.perf_counter())
-            on_epoch(epoch, logs or {})
-            if cancelled is not None and cancelled():
-                self.model.stop_training = True
-
-    with _no_leak():
-        h = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_split=vs, shuffle=True,
-                      verbose=0, callbacks=[_Stream()])
-    # The first epoch carries the tracing; the median of the others is the steady pace.
-    per = float(np.median(np.diff(stamps))) if len(stamps) > 2 else (time.perf_counter() - t0) / max(epochs, 1)
+    hist = fit_fast(model, x, y, epochs=epochs, batch_size=batch_size, validation_split=vs,
+                    shuffle=True, seed=seed, on_epoch=on_epoch, cancelled=cancelled)
+    run = max(hist.seconds - hist.trace_seconds, 1e-9)
     return {
-        "history": {k: [float(v) for v in vals] for k, vals in h.history.items()},
-        "seconds_per_epoch": per,
+        "history": {k: [float(v) for v in vals] for k, vals in hist.items()},
+        "seconds_per_epoch": run / max(hist.epochs_run, 1),
         "seconds": time.perf_counter() - t0,
-        "engine": "keras_fit",
-        "status": "done",
+        "engine": hist.engine,
+        "status": hist.status,
     }
 
 

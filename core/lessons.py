@@ -7,7 +7,6 @@ process pays for TensorFlow only when a lesson needs it.
 """
 from __future__ import annotations
 
-import math
 import re
 import warnings
 
@@ -394,30 +393,13 @@ def activation_curve(ctx, activation: str | None = "relu", lo: float = -5.0, hi:
 
 # ---------------------------------------------------------------- training helper
 
-def _fit(model, x, y, steps: int, batch: int | None = None, chunks: int = 20) -> list[float]:
-    """`steps` full-batch updates of the compiled model; the loss after each epoch.
+def _fit(model, x, y, steps: int) -> list[float]:
+    """`steps` full-batch updates of the compiled model (one graph, core.train.fit_fast);
+    the loss after each."""
+    from core.train import fit_fast
 
-    core.train.fit_fast runs them as one graph (about twice as fast here as model.fit, same
-    compiled loss and optimizer). Without it: model.fit, with the data repeated inside each
-    of `chunks` epochs so that few epoch overheads are paid.
-    """
-    n = len(x)
-    try:
-        from core.train import fit_fast
-    except ImportError:
-        fit_fast = None
-    if fit_fast is not None and batch in (None, n):
-        hist = fit_fast(model, x, y, epochs=steps, batch_size=n, shuffle=True, seed=0)
-        return [float(v) for v in hist["loss"]]
-    batch = batch or n
-    per_epoch = max(1, math.ceil(steps / chunks))
-    reps = max(1, math.ceil(per_epoch * batch / n))
-    xs, ys = np.tile(x, (reps,) + (1,) * (x.ndim - 1)), np.tile(y, (reps,) + (1,) * (y.ndim - 1))
-    hist = model.fit(
-        xs, ys, batch_size=batch, epochs=max(1, math.ceil(steps / per_epoch)),
-        steps_per_epoch=per_epoch, shuffle=True, verbose=0,
-    )
-    return [float(v) for v in hist.history["loss"]]
+    hist = fit_fast(model, x, y, epochs=steps, batch_size=len(x), shuffle=True, seed=0)
+    return [float(v) for v in hist["loss"]]
 
 
 def _run(model, x) -> np.ndarray:

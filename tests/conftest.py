@@ -5,8 +5,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
@@ -55,7 +53,3 @@ def texts(at) -> str:
         parts.append(f"{m.label} {m.value}")
     return "\n".join(parts)
 
-
-@pytest.fixture
-def page_app():
-    return open_page
