@@ -34,8 +34,9 @@ HAPROXY_CFG = DEPLOY / "haproxy" / "haproxy.cfg"
 COMPOSE = DEPLOY / "compose.yaml"
 HEALTH = "/_stcore/health"
 CAPACITY_NOTE = "Learners per replica: see docs/SCALE_OUT.md"
-# docs/PERFORMANCE.md: the Streamlit process and one warm Keras worker.
-STREAMLIT_MB, WORKER_MB = 75, 660
+# docs/PERFORMANCE.md: the Streamlit process and one warm Keras worker; a worker is recycled
+# after growing by KFL_WORKER_MAX_GROWTH_MB (150), so a limit must hold 660 + 150 per worker.
+STREAMLIT_MB, WORKER_MB, WORKER_WORST_MB = 75, 660, 810
 
 
 def _tool(name: str) -> str | None:
@@ -94,7 +95,7 @@ def test_deployment_probes_resources_and_security():
     need = (STREAMLIT_MB + workers * WORKER_MB) * 2**20
     req, lim = c["resources"]["requests"], c["resources"]["limits"]
     assert _bytes(req["memory"]) >= need, (req["memory"], workers)
-    assert _bytes(lim["memory"]) >= 1.2 * need
+    assert _bytes(lim["memory"]) >= (STREAMLIT_MB + workers * WORKER_WORST_MB) * 2**20, (lim["memory"], workers)
     assert "cpu" in req and "cpu" in lim  # the HPA measures CPU against the request
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
     assert c["securityContext"]["allowPrivilegeEscalation"] is False
@@ -316,7 +317,7 @@ def test_compose_runs_every_replica_behind_the_sticky_proxy():
         assert HEALTH in test and str(servers[name][1]) in test
         workers = int(env["KFL_WORKERS"])
         mem = s["deploy"]["resources"]["limits"]["memory"]
-        assert _bytes(mem.replace("g", "Gi").replace("m", "Mi")) >= (STREAMLIT_MB + workers * WORKER_MB) * 2**20
+        assert _bytes(mem.replace("g", "Gi").replace("m", "Mi")) >= (STREAMLIT_MB + workers * WORKER_WORST_MB) * 2**20
         assert (COMPOSE.parent / s["build"]["context"] / s["build"]["dockerfile"]).resolve() == ROOT / "Dockerfile"
     (proxy_name,) = [n for n in services if n not in apps]
     proxy = services[proxy_name]
