@@ -1,9 +1,16 @@
 """Entry point: page config, language, navigation. Nothing else lives here."""
 import streamlit as st
 
-from components.engine import prewarm, ready
-from components.i18n import init_language, language_selector, t
-from components.share import link_notice, presenter_css, presenter_toggle, presenting, remember_first_link, sidebar_tools
+from ui.client import prewarm, ready
+from ui.i18n import init_language, language_selector, t
+from ui.share import (
+    link_notice,
+    presenter_css,
+    presenter_toggle,
+    presenting,
+    remember_first_link,
+    sidebar_tools,
+)
 
 # The page folder is app_pages/, not pages/: a folder named pages/ makes a cold server
 # answer a deep link in Streamlit's legacy multipage mode (see README, "Deep links").

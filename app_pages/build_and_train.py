@@ -1,49 +1,49 @@
 """Build & train: the document's minimal and recommended models, fit() live, predict(), the code.
 
-Widgets -> core.stack.spec_from_controls (validated spec) -> describe job (graph, table,
+Widgets -> engine.stack.spec_from_controls (validated spec) -> describe job (graph, table,
 code) and one training call -> plots. A rejected value shows why and keeps the last good model.
 Every control is bound to the URL, so a copied link reopens this model; a lecturer can step
 through its code line by line; the learner can train on an own CSV and download everything.
 """
 import streamlit as st
 
-from components import build_controls as B
-from components.i18n import page_header, t
-from components.model_view import describe, keras_error, show_failure, table, totals
-from components.share import presenting
-from core import exports as X
-from core import spec as S
-from core import stack as K
-from core import userdata as U
-from core.validate import MAX_LAYERS, SpecError, format_shape
+from engine import spec as model_spec
+from engine import stack, userdata
+from engine.validate import MAX_LAYERS, SpecError, format_shape
+from lessons import build_and_train as jobs
+from lessons import spec_jobs
+from ui import build_controls
+from ui.i18n import page_header, t
+from ui.model_view import describe, keras_error, show_failure, table, totals
+from ui.share import presenting
 
 PAGE = "build_and_train"
 LAST = f"{PAGE}__last_good_build"
 
 try:  # the live, streaming trainer; until it lands, one blocking call does the same job
-    from components.live_training import loss_figure as live_loss_figure
-    from components.live_training import train_live
+    from ui.live_training import loss_figure as live_loss_figure
+    from ui.live_training import train_live
 except ImportError:
     train_live = live_loss_figure = None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _train_blocking(spec_dict: dict, dataset: str) -> dict:
-    from components.engine import call
+    from ui.client import call
 
-    return call("core.jobs_train:train", spec=spec_dict, dataset=dataset)
+    return call(spec_jobs.train_spec, spec=spec_dict, dataset=dataset)
 
 
 def _train_upload(spec_dict: dict, data: dict) -> dict:
     """The learner's own data: one blocking job, its result kept in this session only."""
-    from components.engine import call
+    from ui.client import call
 
     results = st.session_state.setdefault(f"{PAGE}__csv_results", {})
-    key = (S.ModelSpec.from_dict(spec_dict).key(), data["digest"])
+    key = (model_spec.ModelSpec.from_dict(spec_dict).key(), data["digest"])
     if key not in results:
         with st.spinner(t("build_and_train.training")):
             try:
-                results[key] = call("core.userdata:train", spec=spec_dict, x=data["x"], y=data["y"],
+                results[key] = call(jobs.train_csv, spec=spec_dict, x=data["x"], y=data["y"],
                                     task=data["task"])
             except Exception as exc:  # the worker died or timed out: say so, keep the page
                 return {"ok": False, "engine_error": f"{type(exc).__name__}"}
@@ -64,12 +64,12 @@ def train(spec_dict: dict, dataset: str, data: dict | None = None) -> dict:
 
 def _csv_code(spec_dict: dict, data: dict) -> str:
     """Generated code for the learner's own file, kept per session (it names their columns)."""
-    from components.engine import call
+    from ui.client import call
 
     codes = st.session_state.setdefault(f"{PAGE}__csv_codes", {})
-    key = (S.ModelSpec.from_dict(spec_dict).key(), data["digest"])
+    key = (model_spec.ModelSpec.from_dict(spec_dict).key(), data["digest"])
     if key not in codes:
-        res = call("core.exports:csv_code", spec=spec_dict, **data["code_args"])
+        res = call(jobs.csv_code, spec=spec_dict, **data["code_args"])
         codes.clear()
         codes[key] = res.get("code", "")
     return codes[key]
@@ -86,7 +86,7 @@ def _apply_example():
     Written, not deleted: a widget bound to the URL that loses its state is seeded again from
     the URL, i.e. from the old value. Streamlit logs once that these widgets also have defaults.
     """
-    p = K.preset(st.session_state.get(_k("example")) or "recommended")
+    p = stack.preset(st.session_state.get(_k("example")) or "recommended")
     st.session_state[_k("named")] = p["named"]
     st.session_state[_k("n_hidden")] = p["n_hidden"]
     for i, (u, a) in enumerate(zip(p["units"], p["activations"])):
@@ -97,10 +97,10 @@ def _apply_example():
 # ----------------------------------------------------------------------------- page
 def _fallback(dataset: str) -> dict | None:
     """A link with a value that cannot be used, on a fresh session: show the example model."""
-    if dataset not in K.DATASETS:
+    if dataset not in stack.DATASETS:
         return None
-    p = K.preset(st.session_state.get(_k("example")) or "recommended")
-    spec = K.spec_from_controls(dataset=dataset, named=p["named"], n_hidden=p["n_hidden"], units=p["units"],
+    p = stack.preset(st.session_state.get(_k("example")) or "recommended")
+    spec = stack.spec_from_controls(dataset=dataset, named=p["named"], n_hidden=p["n_hidden"], units=p["units"],
                                 activations=p["activations"], optimizer="adam", learning_rate="0.001",
                                 epochs="100", batch_size="32", validation_split=0.2)
     res = describe(spec.to_dict(), dataset)
@@ -111,10 +111,10 @@ page_header(PAGE)
 
 # Options are shown by their ids (the document's own words): a bound widget writes the shown
 # label into the URL, and a link must not depend on the language it was copied in.
-example = st.segmented_control(t("build_and_train.example_label"), K.EXAMPLES, default="recommended",
+example = st.segmented_control(t("build_and_train.example_label"), stack.EXAMPLES, default="recommended",
                                key=_k("example"), on_change=_apply_example, bind="query-params") or "recommended"
 st.caption(t(f"build_and_train.about_{example}"))
-preset = K.preset(example)
+preset = stack.preset(example)
 
 # On a projector the model gets the whole width and the controls fold away above it.
 if presenting():
@@ -125,14 +125,14 @@ else:
     ctrl.markdown(f"**{t('build_and_train.controls')}**")
 own = None
 with ctrl:
-    dataset = st.selectbox(t("build_and_train.dataset_label"), K.SOURCES, key=_k("dataset"), bind="query-params")
+    dataset = st.selectbox(t("build_and_train.dataset_label"), stack.SOURCES, key=_k("dataset"), bind="query-params")
     st.caption(t(f"build_and_train.about_{dataset}"))
-    if dataset == K.MY_CSV:
-        own = B.own_data(PAGE)
+    if dataset == stack.MY_CSV:
+        own = build_controls.own_data(PAGE)
         if own is not None:
             st.markdown(t("build_and_train.input_shape", shape=format_shape((own["prep"].n_features,))))
     else:
-        st.markdown(t("build_and_train.input_shape", shape=format_shape(K.DATASET_SHAPES[dataset])))
+        st.markdown(t("build_and_train.input_shape", shape=format_shape(stack.DATASET_SHAPES[dataset])))
     named = st.toggle(t("build_and_train.named_label"), value=preset["named"], key=_k("named"),
                       bind="query-params")
     n_hidden = st.slider(t("build_and_train.n_hidden_label"), 0, MAX_LAYERS, preset["n_hidden"],
@@ -144,10 +144,10 @@ with ctrl:
                                     str(preset["units"][i]) if i < len(preset["units"]) else "8",
                                     key=_k("units", i), max_chars=8, bind="query-params"))
         act_default = preset["activations"][i] if i < len(preset["activations"]) else "relu"
-        acts.append(c_a.selectbox(t("build_and_train.activation_label", n=i + 1), S.ACTIVATIONS,
-                                  index=S.ACTIVATIONS.index(act_default), key=_k("act", i), bind="query-params"))
+        acts.append(c_a.selectbox(t("build_and_train.activation_label", n=i + 1), model_spec.ACTIVATIONS,
+                                  index=model_spec.ACTIVATIONS.index(act_default), key=_k("act", i), bind="query-params"))
     c1, c2 = st.columns(2)
-    optimizer = c1.selectbox(t("build_and_train.optimizer_label"), S.OPTIMIZERS, key=_k("optimizer"),
+    optimizer = c1.selectbox(t("build_and_train.optimizer_label"), model_spec.OPTIMIZERS, key=_k("optimizer"),
                              bind="query-params")
     lr = c2.text_input(t("build_and_train.lr_label"), "0.001", key=_k("lr"), max_chars=20, bind="query-params")
     c3, c4 = st.columns(2)
@@ -160,17 +160,17 @@ with ctrl:
 
 # Widget values -> a spec; a rejected value keeps the last good model on screen.
 current = None
-if dataset != K.MY_CSV or own is not None:
+if dataset != stack.MY_CSV or own is not None:
     prep = own["prep"] if own else None
     try:
-        spec = K.spec_from_controls(dataset=dataset, named=named, n_hidden=n_hidden, units=units, activations=acts,
+        spec = stack.spec_from_controls(dataset=dataset, named=named, n_hidden=n_hidden, units=units, activations=acts,
                                     optimizer=optimizer, learning_rate=lr, epochs=epochs, batch_size=batch,
                                     validation_split=val_split,
                                     data_shape=(prep.n_features,) if prep else None,
                                     task=prep.task if prep else None,
                                     n_classes=len(prep.classes) if prep else 2)
         if prep is not None:
-            U.check_work(prep.rows, spec.epochs)
+            userdata.check_work(prep.rows, spec.epochs)
         data = None
         if prep is not None:
             table_ = own["table"]
@@ -181,7 +181,7 @@ if dataset != K.MY_CSV or own is not None:
         current = {"spec": spec.to_dict(), "dataset": dataset, "data": data}
     except SpecError as e:
         with ctrl:
-            st.error(B.spec_error_message(e, PAGE), icon=":material/error:")
+            st.error(build_controls.spec_error_message(e, PAGE), icon=":material/error:")
 
 
 def _same(a: dict | None, b: dict | None) -> bool:
@@ -198,7 +198,7 @@ with view:
             st.session_state[LAST] = {**current, "res": res}
         else:
             show_failure(res)
-    elif st.session_state.get(LAST) is None and dataset != K.MY_CSV:
+    elif st.session_state.get(LAST) is None and dataset != stack.MY_CSV:
         fallback = _fallback(dataset)
         if fallback is not None:
             st.session_state[LAST] = fallback
@@ -209,7 +209,7 @@ with view:
         st.info(t("common.last_good_model"))
     if shown is not None:
         res = shown["res"]
-        shown_spec = S.ModelSpec.from_dict(shown["spec"])
+        shown_spec = model_spec.ModelSpec.from_dict(shown["spec"])
         st.subheader(t("build_and_train.model_title"))
         o = shown_spec.output
         head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
@@ -220,7 +220,7 @@ with view:
         with g_col:
             st.graphviz_chart(res["dot"], width="content")
         with b_col:
-            st.plotly_chart(B.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
+            st.plotly_chart(build_controls.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
                                          t("build_and_train.axis_params")), width="stretch",
                             key=f"{PAGE}_bar")
 
@@ -233,7 +233,7 @@ code = _csv_code(shown["spec"], shown_data) if shown_data else res["code"]
 # ----------------------------------------------------------------------------- step-through
 st.subheader(t("build_and_train.step_title"))
 st.caption(t("build_and_train.step_caption"))
-B.step_through(PAGE, shown["spec"])
+build_controls.step_through(PAGE, shown["spec"])
 
 # ----------------------------------------------------------------------------- fit()
 st.subheader(t("build_and_train.train_title"))
@@ -245,7 +245,7 @@ if not result.get("ok"):
     elif "engine_error" in result:
         st.error(t("training.worker_failed", error=result["engine_error"]), icon=":material/error:")
     elif "spec_error" in result and result["spec_error"][0].startswith("csv_"):
-        st.error(B.spec_error_message(SpecError(result["spec_error"][0], **result["spec_error"][1]), PAGE))
+        st.error(build_controls.spec_error_message(SpecError(result["spec_error"][0], **result["spec_error"][1]), PAGE))
     else:
         show_failure(result)
     result = None
@@ -254,7 +254,7 @@ hist = result["history"] if result else {}
 if result and not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
     # The learner's own data trains in one call: the same chart as the live one, drawn once.
     fig = (live_loss_figure(hist, shown_spec.epochs) if live_loss_figure is not None else
-           B.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"), t("build_and_train.axis_epoch"),
+           build_controls.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"), t("build_and_train.axis_epoch"),
                          t("build_and_train.axis_loss"), log_y=True))
     st.plotly_chart(fig, width="stretch", key=f"{PAGE}_loss")
     if result.get("status") == "diverged":
@@ -280,23 +280,23 @@ if p:
     if p["kind"] == "confusion":
         st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
                      "build_and_train.predict_confusion_all"))
-        fig = B.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
+        fig = build_controls.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
                                  t("build_and_train.axis_pred_class"), t("build_and_train.axis_true_class"))
     elif p["kind"] == "scatter" and shown_data:
         st.caption(t("build_and_train.predict_scatter_csv"))
     else:
         st.caption(t(f"build_and_train.predict_{p['kind']}"))
     if p["kind"] == "curve":
-        fig = B.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
+        fig = build_controls.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
                              t("build_and_train.axis_y"), t("build_and_train.legend_data"),
                              t("build_and_train.legend_model"), t("build_and_train.legend_val"))
     elif p["kind"] == "grid":
-        fig = B.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
+        fig = build_controls.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
                                t("build_and_train.axis_x2"),
                                (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
                                t("build_and_train.prob"))
     elif p["kind"] == "scatter":
-        fig = B.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
+        fig = build_controls.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
                                t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
                                t("build_and_train.legend_val"))
     st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
@@ -312,5 +312,5 @@ elif shown_data:
     keras_args = {"spec": shown["spec"], "x": shown_data["x"], "y": shown_data["y"], "task": shown_data["task"]}
 else:
     keras_args = {"spec": shown["spec"], "dataset": shown["dataset"]}
-B.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
+build_controls.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
           csv_file=shown_data["file"] if shown_data else None)

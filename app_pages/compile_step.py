@@ -2,32 +2,41 @@
 import pandas as pd
 import streamlit as st
 
-from components.build_controls import loss_figure, spec_error_message
-from components.engine import call
-from components.i18n import page_header, t
-from components.model_view import keras_error
-from core import spec as S
-from core import stack as K
-from core.jobs_compile import LEAVE_OUT
-from core.validate import MAX_EPOCHS, SpecError, parse_float, parse_int, LR_MAX, LR_MIN
+from engine import spec as model_spec
+from engine import stack
+from engine.validate import (
+    LR_MAX,
+    LR_MIN,
+    MAX_EPOCHS,
+    SpecError,
+    parse_float,
+    parse_int,
+)
+from lessons import compile_step as jobs
+from lessons import spec_jobs
+from lessons.compile_step import LEAVE_OUT
+from ui.build_controls import loss_figure, spec_error_message
+from ui.client import call
+from ui.i18n import page_header, t
+from ui.model_view import keras_error
 
 PAGE = "compile_step"
 
 
 @st.cache_data(show_spinner=False)
 def compile_facts() -> dict:
-    return call("core.jobs_compile:facts")
+    return call(jobs.facts)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def leave_out(what: str) -> dict:
-    return call("core.jobs_compile:leave_out", what=what)
+    return call(jobs.leave_out, what=what)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def train_many(specs: list, dataset: str) -> dict:
     # Same specs, same seed, same data: the same curves, so every learner shares one run.
-    return call("core.jobs_train:train_many", specs=specs, dataset=dataset)
+    return call(spec_jobs.train_many, specs=specs, dataset=dataset)
 
 
 page_header(PAGE)
@@ -81,46 +90,46 @@ st.subheader(t("compile_step.compare_title"))
 st.markdown(t("compile_step.compare_intro"))
 # Shown by id (optimizer / learning_rate / loss are compile()'s own argument names): a bound
 # widget puts the shown label in the URL, and a shared link must not depend on the language.
-vary = st.segmented_control(t("compile_step.vary_label"), K.VARY, default="optimizer",
+vary = st.segmented_control(t("compile_step.vary_label"), stack.VARY, default="optimizer",
                             key="compile_step_vary", bind="query-params") or "optimizer"
 
 c1, c2, c3, c4 = st.columns(4)
 with c1:
-    base_opt = st.selectbox(t("compile_step.optimizer_label"), S.OPTIMIZERS, key="compile_step_optimizer",
+    base_opt = st.selectbox(t("compile_step.optimizer_label"), model_spec.OPTIMIZERS, key="compile_step_optimizer",
                             disabled=vary == "optimizer", bind="query-params")
 with c2:
     base_lr = st.text_input(t("compile_step.lr_label"), "0.01", key="compile_step_lr",
                             disabled=vary == "learning_rate", bind="query-params", max_chars=20)
 with c3:
-    base_loss = st.selectbox(t("compile_step.loss_label"), K.REGRESSION_LOSSES, key="compile_step_loss",
+    base_loss = st.selectbox(t("compile_step.loss_label"), stack.REGRESSION_LOSSES, key="compile_step_loss",
                              disabled=vary == "loss", bind="query-params")
 with c4:
     epochs_text = st.text_input(t("compile_step.epochs_label"), "60", key="compile_step_epochs",
                                 bind="query-params", max_chars=6)
 
 if vary == "optimizer":
-    values = st.multiselect(t("compile_step.optimizers_label"), S.OPTIMIZERS, default=["adam", "sgd", "rmsprop"],
-                            key="compile_step_cmp_optimizers", max_selections=K.MAX_COMPARE,
+    values = st.multiselect(t("compile_step.optimizers_label"), model_spec.OPTIMIZERS, default=["adam", "sgd", "rmsprop"],
+                            key="compile_step_cmp_optimizers", max_selections=stack.MAX_COMPARE,
                             bind="query-params")
 elif vary == "learning_rate":
     values = st.text_input(t("compile_step.rates_label"), "0.1, 0.01, 0.001", key="compile_step_cmp_rates",
                            bind="query-params", max_chars=120)
 else:
-    values = st.multiselect(t("compile_step.losses_label"), K.REGRESSION_LOSSES, default=list(K.REGRESSION_LOSSES),
-                            key="compile_step_cmp_losses", max_selections=K.MAX_COMPARE,
+    values = st.multiselect(t("compile_step.losses_label"), stack.REGRESSION_LOSSES, default=list(stack.REGRESSION_LOSSES),
+                            key="compile_step_cmp_losses", max_selections=stack.MAX_COMPARE,
                             bind="query-params")
 
 runs = None
 try:
-    base = S.recommended().replace(
+    base = model_spec.recommended().replace(
         optimizer=base_opt,
         learning_rate=parse_float(base_lr, LR_MIN, LR_MAX, "learning_rate") if vary != "learning_rate" else 0.01,
         loss=base_loss,
         epochs=parse_int(epochs_text, 1, MAX_EPOCHS, "epochs"),
     )
     if vary == "learning_rate":
-        values = K.parse_rates(values)
-    runs = K.compare_specs(base, vary, list(values))
+        values = stack.parse_rates(values)
+    runs = stack.compare_specs(base, vary, list(values))
 except SpecError as e:
     st.error(spec_error_message(e, PAGE), icon=":material/error:")
 
@@ -170,4 +179,4 @@ if shown is not None:
     st.markdown(f"**{t('compile_step.results_title')}**")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown(f"**{t('compile_step.code_title')}**")
-    st.code("\n".join(K.compile_line(s) for s in shown["specs"]), language="python")
+    st.code("\n".join(stack.compile_line(s) for s in shown["specs"]), language="python")

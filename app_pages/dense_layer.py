@@ -1,12 +1,26 @@
 """2 · Dense(): one real layer's W, b, parameter count, activation and x·W + b; then why hidden layers need an activation."""
 import streamlit as st
 
-from components.i18n import page_header, t
-from components.lesson_view import Inputs, fmt, heatmap, keep_last_good, keras_says, lesson, line_figure
-from components.model_view import mandatory_error
-from core.lessons import DENSE_MAX_IN, DENSE_MAX_UNITS, DENSE_REGULARIZERS, STACK_MAX_DEPTH
-from core.spec import ACTIVATIONS, INITIALIZERS
-from core.validate import check_name, parse_int
+from engine.spec import ACTIVATIONS, INITIALIZERS
+from engine.validate import check_name, parse_int
+from lessons import dense_layer as jobs
+from lessons.dense_layer import (
+    DENSE_MAX_IN,
+    DENSE_MAX_UNITS,
+    DENSE_REGULARIZERS,
+    STACK_MAX_DEPTH,
+)
+from ui.i18n import page_header, t
+from ui.lesson_view import (
+    Inputs,
+    fmt,
+    heatmap,
+    keep_last_good,
+    keras_says,
+    lesson,
+    line_figure,
+)
+from ui.model_view import mandatory_error
 
 P = "dense_layer"
 WIDTHS = [4, 8, 16, 32, 64]
@@ -60,7 +74,7 @@ units = inp.parse(parse_int, units_text, -(10**9), DENSE_MAX_UNITS, "units")
 name = inp.parse(check_name, name_text)
 res = None
 if not inp.failed:
-    res = lesson("dense_layer", in_features=n_in, units=units, activation=activation, use_bias=use_bias,
+    res = lesson(jobs.dense_layer, in_features=n_in, units=units, activation=activation, use_bias=use_bias,
                  kernel_initializer=kinit, bias_initializer=binit, kernel_regularizer=reg, seed=int(seed),
                  name=name)
 res, current = keep_last_good(P, "layer", res)
@@ -97,7 +111,7 @@ if res is not None:
                     key=f"{P}_b_chart", annotate=res["units"] <= 12)
 
     act_name = activation or "linear"
-    curve = lesson("activation_curve", activation=activation)
+    curve = lesson(jobs.activation_curve, activation=activation)
     st.subheader(t(f"{P}.act_title", name=act_name))
     fig = line_figure("", t(f"{P}.act_axis_z"), t(f"{P}.act_axis_y"), height=300)
     fig.add_scatter(x=curve["z"], y=curve["y"], mode="lines", name=act_name)
@@ -145,8 +159,8 @@ with h1:
 with h2:
     width = st.select_slider(t(f"{P}.width_label"), WIDTHS, value=16, key=f"{P}_width", bind="query-params")
 with st.spinner(t(f"{P}.training")):
-    flat = lesson("linear_collapse", activation=None, depth=depth, width=width)
-    bent = lesson("linear_collapse", activation="relu", depth=depth, width=width)
+    flat = lesson(jobs.linear_collapse, activation=None, depth=depth, width=width)
+    bent = lesson(jobs.linear_collapse, activation="relu", depth=depth, width=width)
 fig = line_figure(t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
 fig.add_scatter(x=flat["x"], y=flat["y"], mode="markers", name=t(f"{P}.series_data"),
                 marker=dict(size=5, color="#94a3b8"))

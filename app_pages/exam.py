@@ -5,9 +5,9 @@ never needs TensorFlow and opens at once.
 """
 import streamlit as st
 
-from components.i18n import page_header, t
-from core import exam as E
-from core.validate import SpecError
+from engine.validate import SpecError
+from lessons import exam
+from ui.i18n import page_header, t
 
 # Widget state is dropped when the learner follows a "learn it here" link to another page;
 # this plain session key is not, so answers and score survive the round trip.
@@ -19,12 +19,12 @@ def _wkey(q, opt=None):
 
 
 def _widget_keys(q):
-    return [_wkey(q, o) for o in q.options] if q.kind == E.MULTI else [_wkey(q)]
+    return [_wkey(q, o) for o in q.options] if q.kind == exam.MULTI else [_wkey(q)]
 
 
 def _reset():
     st.session_state[ANSWERS] = {}
-    for q in E.QUESTIONS:
+    for q in exam.QUESTIONS:
         for k in _widget_keys(q):
             st.session_state.pop(k, None)
 
@@ -33,7 +33,7 @@ def _restore(q, answers):
     """Put a remembered answer back into a widget that Streamlit forgot."""
     if answers.get(q.id) is None:
         return
-    if q.kind == E.MULTI:
+    if q.kind == exam.MULTI:
         for o in q.options:
             st.session_state.setdefault(_wkey(q, o), o in answers[q.id])
     else:
@@ -45,9 +45,9 @@ def _option_text(q, o):
 
 
 def _answer_text(q):
-    if q.kind == E.CHOICE:
+    if q.kind == exam.CHOICE:
         return _option_text(q, q.answer)
-    if q.kind == E.MULTI:
+    if q.kind == exam.MULTI:
         return ", ".join(_option_text(q, o) for o in q.options if o in q.answer)
     return f"{q.answer:,}"
 
@@ -56,14 +56,14 @@ def _ask(q, number, answers):
     """Draw one question and its feedback; return the raw response (or None)."""
     _restore(q, answers)
     st.markdown(f"**{number}.** {t(f'exam.q.{q.id}.prompt')}")
-    if q.kind == E.CHOICE:
+    if q.kind == exam.CHOICE:
         # Labels resolved now: AppTest calls format_func outside the run, where the language is unknown.
         labels = {o: _option_text(q, o) for o in q.options}
         response = st.radio(
             t("exam.choose"), q.options, index=None, key=_wkey(q),
             format_func=labels.__getitem__, label_visibility="collapsed",
         )
-    elif q.kind == E.MULTI:
+    elif q.kind == exam.MULTI:
         st.caption(t("exam.choose_many"))
         picked = [o for o in q.options if st.checkbox(_option_text(q, o), key=_wkey(q, o))]
         response = picked or None
@@ -75,11 +75,11 @@ def _ask(q, number, answers):
         response = response or None
     answers[q.id] = response
     try:
-        E.normalise(q, response)
+        exam.normalise(q, response)
     except SpecError:
         st.warning(t("exam.number_invalid", text=str(response)[:20]), icon=":material/warning:")
         return
-    verdict = E.is_correct(q, response)
+    verdict = exam.is_correct(q, response)
     if verdict is None:
         return
     if verdict:
@@ -101,14 +101,14 @@ answers = st.session_state.setdefault(ANSWERS, {})
 board = st.container()  # filled after the questions, so it counts this run's answers
 
 number = 0
-for section in E.SECTIONS:
+for section in exam.SECTIONS:
     st.subheader(t(f"exam.section.{section}"))
-    for q in (q for q in E.QUESTIONS if q.section == section):
+    for q in (q for q in exam.QUESTIONS if q.section == section):
         number += 1
         with st.container(border=True):
             _ask(q, number, answers)
 
-s = E.score(answers)
+s = exam.score(answers)
 with board:
     c1, c2, c3 = st.columns([1, 1, 1])
     c1.metric(t("exam.score"), t("exam.score_value", correct=s.correct, total=s.total))

@@ -2,8 +2,9 @@
 partial vs full unfreeze at two learning rates, and BatchNormalization's moving statistics."""
 import streamlit as st
 
-from components import freeze_view as V
-from components.i18n import page_header, t
+from lessons import fine_tuning as jobs
+from ui import freeze_view
+from ui.i18n import page_header, t
 
 P = "fine_tuning"
 RACE = ("head", "partial", "full")
@@ -19,26 +20,26 @@ st.markdown(t(f"{P}.why_low_lr"))
 st.header(t(f"{P}.depth_title"))
 st.markdown(t(f"{P}.depth_intro"))
 with st.spinner(t("freeze_common.building")):
-    n_layers = V.cached("core.transfer:partial", k=0)["n_layers"]
+    n_layers = freeze_view.cached(jobs.partial, k=0)["n_layers"]
 k = st.slider(t(f"{P}.k_label"), 0, n_layers, 8, key="fine_tuning_k", help=t(f"{P}.k_help"), bind="query-params")
-part = V.cached("core.transfer:partial", k=k)
+part = freeze_view.cached(jobs.partial, k=k)
 rows = part["layers"]
 st.markdown(t(f"{P}.depth_now", k=k, frozen=", ".join(f"`{r['layer']}`" for r in rows[:k]) or "—",
               trainable=", ".join(f"`{r['layer']}`" for r in rows[k:]) or "—"))
 c1, c2 = st.columns([2, 3])
 with c1:
     st.code(part["code"], language="python")
-    V.output(part["listing"])
+    freeze_view.output(part["listing"])
 with c2:
     m1, m2, m3 = st.columns(3)
-    m1.metric(t(f"{P}.base_trainable"), V.num(part["base_totals"]["trainable"]))
-    m2.metric(t(f"{P}.base_non_trainable"), V.num(part["base_totals"]["non_trainable"]))
-    m3.metric(t(f"{P}.model_trainable"), V.num(part["totals"]["trainable"]))
+    m1.metric(t(f"{P}.base_trainable"), freeze_view.num(part["base_totals"]["trainable"]))
+    m2.metric(t(f"{P}.base_non_trainable"), freeze_view.num(part["base_totals"]["non_trainable"]))
+    m3.metric(t(f"{P}.model_trainable"), freeze_view.num(part["totals"]["trainable"]))
     weighted = [r for r in rows if r["params"]]
-    st.plotly_chart(V.stacked_params(weighted, t(f"{P}.depth_chart_title"), t("freeze_common.axis_layer"),
+    st.plotly_chart(freeze_view.stacked_params(weighted, t(f"{P}.depth_chart_title"), t("freeze_common.axis_layer"),
                                      t("freeze_common.axis_params")), width="stretch", key="fine_tuning_depth_chart")
 bn_fixed = sum(r["non_trainable"] for r in rows[k:] if r["type"] == "BatchNormalization")
-st.caption(t(f"{P}.bn_always", count=V.num(bn_fixed)))
+st.caption(t(f"{P}.bn_always", count=freeze_view.num(bn_fixed)))
 
 # ---------------------------------------------------------------- one training run
 st.header(t(f"{P}.run_title"))
@@ -52,18 +53,18 @@ with w2:
 with w3:
     epochs = st.slider(t(f"{P}.epochs_label"), 5, 40, 20, step=5, key="fine_tuning_epochs", bind="query-params")
 
-ft = V.run(P, "run", "core.transfer:finetune", total_epochs=epochs, label=lambda tag: t(f"{P}.run_series"),
+ft = freeze_view.run(P, "run", jobs.finetune, total_epochs=epochs, label=lambda tag: t(f"{P}.run_series"),
            k=k, lr=lr, n_per_class=n, epochs=epochs)
 if ft is not None:
     r1, r2, r3, r4 = st.columns(4)
-    r1.metric(t(f"{P}.test_acc"), V.pct(ft["test_accuracy"]))
-    r2.metric(t(f"{P}.old_acc"), V.pct(ft["old_task_accuracy"]))
+    r1.metric(t(f"{P}.test_acc"), freeze_view.pct(ft["test_accuracy"]))
+    r2.metric(t(f"{P}.old_acc"), freeze_view.pct(ft["old_task_accuracy"]))
     r3.metric(t(f"{P}.drift"), f"{ft['base_drift']:.3f}")
     r4.metric(t(f"{P}.time"), f"{1000 * ft['seconds_per_epoch']:.1f} ms")
     h = ft["history"]
-    st.plotly_chart(V.curves([
-        (t("freeze_common.series_test"), h["val_accuracy"], V.COLORS["partial"], None),
-        (t("freeze_common.series_train"), h["accuracy"], V.COLORS["partial"], "dot"),
+    st.plotly_chart(freeze_view.curves([
+        (t("freeze_common.series_test"), h["val_accuracy"], freeze_view.COLORS["partial"], None),
+        (t("freeze_common.series_train"), h["accuracy"], freeze_view.COLORS["partial"], "dot"),
     ], t(f"{P}.run_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
         width="stretch", key="fine_tuning_run_chart")
     with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
@@ -91,16 +92,16 @@ def _race_label(tag: str) -> str:
     return t(f"{P}.race_series", kind=t(f"{P}.race_{kind}"), lr=rate)
 
 
-race = V.run(P, "race", "core.transfer:race", total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
+race = freeze_view.run(P, "race", jobs.race, total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
              k=k, lr_normal=lr_normal, lr_low=lr_low, n_per_class=n, head_epochs=HEAD_EPOCHS, epochs=RACE_EPOCHS)
 if race is not None:
-    series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], V.COLORS["phase1"], None)]
+    series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], freeze_view.COLORS["phase1"], None)]
     for r in race["runs"]:
         dash = None if r["lr"] == float(lr_normal) else "dot"
-        series.append((_race_label(f"{r['kind']}@{r['lr']:g}"), r["history"]["val_accuracy"], V.COLORS[r["kind"]], dash))
-    fig = V.curves(series[:1], t(f"{P}.race_chart_title"), t("freeze_common.axis_epoch"),
+        series.append((_race_label(f"{r['kind']}@{r['lr']:g}"), r["history"]["val_accuracy"], freeze_view.COLORS[r["kind"]], dash))
+    fig = freeze_view.curves(series[:1], t(f"{P}.race_chart_title"), t("freeze_common.axis_epoch"),
                    t("freeze_common.axis_test_accuracy"), y_range=[0, 1.02])
-    race_fig = V.curves(series[1:], "", "", "", x_offset=race["head_epochs"])
+    race_fig = freeze_view.curves(series[1:], "", "", "", x_offset=race["head_epochs"])
     for trace in race_fig.data:
         fig.add_trace(trace)
     fig.add_vline(x=race["head_epochs"] + 0.5, line_dash="dash", line_color="#94a3b8")
@@ -109,22 +110,22 @@ if race is not None:
         {
             t(f"{P}.col_run"): t(f"{P}.race_{r['kind']}"),
             t(f"{P}.col_lr"): f"{r['lr']:g}",
-            t(f"{P}.col_trainable"): V.num(r["totals"]["trainable"]),
-            t(f"{P}.col_test"): V.pct(r["test_accuracy"]),
-            t(f"{P}.col_old"): V.pct(r["old_task_accuracy"]),
+            t(f"{P}.col_trainable"): freeze_view.num(r["totals"]["trainable"]),
+            t(f"{P}.col_test"): freeze_view.pct(r["test_accuracy"]),
+            t(f"{P}.col_old"): freeze_view.pct(r["old_task_accuracy"]),
             t(f"{P}.col_drift"): f"{r['base_drift']:.3f}",
             t(f"{P}.col_rise"): f"{r['largest_loss_rise']:.3f}",
         }
         for r in race["runs"]
     ], hide_index=True, width="stretch")
-    st.caption(t(f"{P}.race_caption", start=V.pct(race["phase1"]["test_accuracy"])))
+    st.caption(t(f"{P}.race_caption", start=freeze_view.pct(race["phase1"]["test_accuracy"])))
     with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
         st.code(race["code"], language="python")
 
 # ---------------------------------------------------------------- BatchNormalization
 st.header(t(f"{P}.bn_title"))
 st.markdown(t(f"{P}.bn_intro"))
-bn = V.run(P, "bn", "core.transfer:bn_demo", total_epochs=3 * RACE_EPOCHS,
+bn = freeze_view.run(P, "bn", jobs.bn_demo, total_epochs=3 * RACE_EPOCHS,
            label=lambda tag: t(f"{P}.bn_{tag}"), n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
 if bn is not None:
     runs = bn["runs"]
@@ -135,8 +136,8 @@ if bn is not None:
     if bn["training_false_same_as_default"]:
         st.markdown(t(f"{P}.bn_same"))
     layers = list(runs["default"]["bn_stats_change"])
-    st.plotly_chart(V.bars([
-        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], V.COLORS[v])
+    st.plotly_chart(freeze_view.bars([
+        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], freeze_view.COLORS[v])
         for v in BN
     ], t(f"{P}.bn_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.bn_axis"), text_fmt="{:.3g}"),
         width="stretch", key="fine_tuning_bn_chart")
@@ -144,8 +145,8 @@ if bn is not None:
         {
             t(f"{P}.col_variant"): t(f"{P}.bn_{v}"),
             t(f"{P}.col_stats_moved"): runs[v]["stats_moved"],
-            t(f"{P}.col_test"): V.pct(runs[v]["test_accuracy"]),
-            t(f"{P}.col_old"): V.pct(runs[v]["old_task_accuracy"]),
+            t(f"{P}.col_test"): freeze_view.pct(runs[v]["test_accuracy"]),
+            t(f"{P}.col_old"): freeze_view.pct(runs[v]["old_task_accuracy"]),
             t(f"{P}.col_drift"): f"{runs[v]['base_drift']:.3f}",
         }
         for v in BN

@@ -1,12 +1,12 @@
 """Home: the four building blocks, the path through the app, the golden rule, the interview answer.
 
-Renders without TensorFlow: the growing sketch is pure Python (core.stack), so a cold
+Renders without TensorFlow: the growing sketch is pure Python (engine.stack), so a cold
 server answers the front page at once.
 """
 import streamlit as st
 
-from components.i18n import page_header, t
-from core import stack as K
+from engine import stack
+from ui.i18n import page_header, t
 
 page_header("home")
 
@@ -36,22 +36,22 @@ st.markdown(t("home.rule_explain"))
 left, right = st.columns([3, 1])
 with left:
     stage = st.select_slider(
-        t("home.stage_label"), options=K.STAGES, value="outputs", key="home_stage",
+        t("home.stage_label"), options=stack.STAGES, value="outputs", key="home_stage",
         bind="query-params",  # stages shown by their code names: the same link in both languages
     )
 with right:
-    n_hidden = st.slider(t("home.hidden_label"), 1, K.HOME_MAX_HIDDEN, 3, key="home_hidden",
+    n_hidden = st.slider(t("home.hidden_label"), 1, stack.HOME_MAX_HIDDEN, 3, key="home_hidden",
                          bind="query-params")
 
 labels = {k: t(f"home.node_{k}") for k in ("outputs", "compile", "fit", "predict")}
 graph_col, code_col = st.columns([1, 2])
 with graph_col:
-    st.graphviz_chart(K.home_graph(n_hidden, stage, labels), width="content")
+    st.graphviz_chart(stack.home_graph(n_hidden, stage, labels), width="content")
 with code_col:
     st.info(t(f"home.note_{stage}"), icon=":material/lightbulb:")
-    st.metric(t("home.params_so_far"), f"{K.home_params(n_hidden, stage):,}")
+    st.metric(t("home.params_so_far"), f"{stack.home_params(n_hidden, stage):,}")
     st.caption(t("home.code_so_far"))
-    st.code("\n".join(K.home_lines(n_hidden, stage)), language="python")
+    st.code("\n".join(stack.home_lines(n_hidden, stage)), language="python")
 st.caption(t("home.sketch_note"))
 
 st.subheader(t("home.interview_title"))

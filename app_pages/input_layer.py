@@ -1,10 +1,11 @@
 """1 · Input(): the learner types a shape and options; real keras.Input answers."""
 import streamlit as st
 
-from components.i18n import page_header, t
-from components.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
-from core.spec import DTYPES
-from core.validate import check_name, format_shape, parse_int, parse_shape
+from engine.spec import DTYPES
+from engine.validate import check_name, format_shape, parse_int, parse_shape
+from lessons import input_layer as jobs
+from ui.i18n import page_header, t
+from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
 
 P = "input_layer"
 PRESETS = [("preset_1", "(1,)"), ("preset_10", "(10,)"), ("preset_img", "(28, 28, 1)")]
@@ -49,7 +50,7 @@ if leave_out:
     # The same call minus `shape`: Keras's own refusal is the lesson.
     st.subheader(t(f"{P}.leave_out_title"))
     st.markdown(t(f"{P}.leave_out_text"))
-    demo = None if inp.failed else lesson("input_tensor", shape=None, batch_size=batch, name=name, dtype=dtype)
+    demo = None if inp.failed else lesson(jobs.input_tensor, shape=None, batch_size=batch, name=name, dtype=dtype)
     if demo is not None:
         st.code(demo["code"], language="python")
         keras_says(demo.get("keras_error"))
@@ -59,7 +60,7 @@ if leave_out:
 shape = inp.parse(parse_shape, shape_text)
 res = None
 if not inp.failed:
-    res = lesson("input_tensor", shape=list(shape), batch_size=batch, name=name, dtype=dtype,
+    res = lesson(jobs.input_tensor, shape=list(shape), batch_size=batch, name=name, dtype=dtype,
                  sparse=sparse, ragged=ragged)
     if not res["ok"] and "code" in res:
         st.code(res["code"], language="python")

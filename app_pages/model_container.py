@@ -1,11 +1,12 @@
 """4 · Model(): the learner decides what goes into Model(...); real Keras builds it or says why not."""
 import streamlit as st
 
-from components.i18n import page_header, t
-from components.lesson_view import Inputs, keep_last_good, keras_says, lesson
-from components.model_view import table, totals
-from core.lessons import CALL_STYLES
-from core.validate import check_name
+from engine.validate import check_name
+from lessons import model_container as jobs
+from lessons.model_container import CALL_STYLES
+from ui.i18n import page_header, t
+from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson
+from ui.model_view import table, totals
 
 P = "model_container"
 NONE = "—"  # the option that leaves an argument out; the same text in both languages and in links
@@ -39,7 +40,7 @@ inp = Inputs()
 name = inp.parse(check_name, name_text, "model_name")
 res = None
 if not inp.failed:
-    res = lesson("container", inputs_choice=_arg(in_choice), outputs_choice=_arg(out_choice), style=style,
+    res = lesson(jobs.container, inputs_choice=_arg(in_choice), outputs_choice=_arg(out_choice), style=style,
                  name=name, trainable=trainable)
 
 if res is not None and not res["ok"] and "keras_error" in res:

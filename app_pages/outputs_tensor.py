@@ -2,10 +2,11 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.i18n import page_header, t
-from components.lesson_view import fmt, keep_last_good, keras_says, lesson, line_figure, output
-from core.lessons import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
-from core.spec import ACTIVATIONS
+from engine.spec import ACTIVATIONS
+from lessons import outputs_tensor as jobs
+from lessons.outputs_tensor import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
+from ui.i18n import page_header, t
+from ui.lesson_view import fmt, keep_last_good, keras_says, lesson, line_figure, output
 
 P = "outputs_tensor"
 ACT_OPTIONS = ["None", *ACTIVATIONS]
@@ -61,7 +62,7 @@ for col, (label, ex_task, ex_units, ex_act) in zip(b[1:], EXAMPLES):
                icon=":material/bug_report:")
 
 with st.spinner(t(f"{P}.training")):
-    res = lesson("output_head", task=task, units=int(units), activation=activation)
+    res = lesson(jobs.output_head, task=task, units=int(units), activation=activation)
 fit_error = res if (not res["ok"] and "keras_error" in res and "outputs" in res) else None
 shown, current = keep_last_good(P, "head", res if fit_error is None else None)
 if fit_error is not None:

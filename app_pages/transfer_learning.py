@@ -3,8 +3,9 @@ live, the document's Step 3 on VGG16 (its real Keras 3 error and two fixes), rea
 keras.applications architectures."""
 import streamlit as st
 
-from components import freeze_view as V
-from components.i18n import page_header, t
+from lessons import transfer_learning as jobs
+from ui import freeze_view
+from ui.i18n import page_header, t
 
 P = "transfer_learning"
 STRATEGIES = ("frozen", "unfrozen", "scratch")
@@ -17,17 +18,17 @@ st.markdown(t(f"{P}.why"))
 # ---------------------------------------------------------------- the shipped base
 st.header(t(f"{P}.base_title"))
 with st.spinner(t("freeze_common.building")):
-    info = V.cached("core.pretrained:base_info")
-    wf = V.cached("core.transfer:workflow")
+    info = freeze_view.cached(jobs.base_info)
+    wf = freeze_view.cached(jobs.workflow)
 st.markdown(t(f"{P}.base_text", path=info["path"]))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t(f"{P}.base_layers"), info["n_layers"])
-c2.metric(t(f"{P}.base_params"), V.num(info["totals"]["params"]))
+c2.metric(t(f"{P}.base_params"), freeze_view.num(info["totals"]["params"]))
 c3.metric(t(f"{P}.base_file"), f"{info['file_kb']:.0f} kB")
-c4.metric(t(f"{P}.base_accuracy"), V.pct(info["source_accuracy"]),
+c4.metric(t(f"{P}.base_accuracy"), freeze_view.pct(info["source_accuracy"]),
           help=t(f"{P}.base_accuracy_help", n=info["n_source_test"]))
 with st.expander(t(f"{P}.base_table"), icon=":material/table:"):
-    st.dataframe(V.layer_frame(info["layers"]), hide_index=True, width="stretch")
+    st.dataframe(freeze_view.layer_frame(info["layers"]), hide_index=True, width="stretch")
     st.code(info["summary"], language="text")
 
 # ---------------------------------------------------------------- the four steps
@@ -38,20 +39,20 @@ with s1:
     st.subheader(t(f"{P}.step1_title"))
     st.code(snip["step1"], language="python", wrap_lines=True)
     st.markdown(t(f"{P}.step1_result", layers=len(wf["step1"]["layers"]),
-                  params=V.num(wf["step1"]["totals"]["params"]),
-                  trainable=V.num(wf["step1"]["totals"]["trainable"]),
+                  params=freeze_view.num(wf["step1"]["totals"]["params"]),
+                  trainable=freeze_view.num(wf["step1"]["totals"]["trainable"]),
                   top=", ".join(f"`{n}`" for n in wf["step1"]["old_top"])))
 with s2:
     st.subheader(t(f"{P}.step2_title"))
     st.code(snip["step2"], language="python", wrap_lines=True)
-    st.markdown(t(f"{P}.step2_result", trainable=V.num(wf["step2"]["totals"]["trainable"]),
-                  non_trainable=V.num(wf["step2"]["totals"]["non_trainable"])))
+    st.markdown(t(f"{P}.step2_result", trainable=freeze_view.num(wf["step2"]["totals"]["trainable"]),
+                  non_trainable=freeze_view.num(wf["step2"]["totals"]["non_trainable"])))
 s3, s4 = st.columns(2)
 with s3:
     st.subheader(t(f"{P}.step3_title"))
     st.code(snip["step3"], language="python", wrap_lines=True)
-    st.markdown(t(f"{P}.step3_result", params=V.num(wf["step3"]["totals"]["params"]),
-                  trainable=V.num(wf["step3"]["totals"]["trainable"])))
+    st.markdown(t(f"{P}.step3_result", params=freeze_view.num(wf["step3"]["totals"]["params"]),
+                  trainable=freeze_view.num(wf["step3"]["totals"]["trainable"])))
 with s4:
     st.subheader(t(f"{P}.step4_title"))
     st.code(snip["step4"], language="python", wrap_lines=True)
@@ -76,7 +77,7 @@ def _label(tag: str) -> str:
     return t(f"{P}.strategy_{tag}") if tag in STRATEGIES else tag
 
 
-res = V.run(P, "compare", "core.transfer:compare", total_epochs=3 * epochs, label=_label,
+res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * epochs, label=_label,
             n_per_class=n, epochs=epochs, lr=lr)
 if res is not None:
     runs = res["runs"]
@@ -85,37 +86,37 @@ if res is not None:
     cols = st.columns(3)
     for col, s in zip(cols, STRATEGIES):
         r = runs[s]
-        col.metric(t(f"{P}.strategy_{s}"), V.pct(r["test_accuracy"]),
-                   help=t(f"{P}.metric_help", trainable=V.num(r["totals"]["trainable"])))
+        col.metric(t(f"{P}.strategy_{s}"), freeze_view.pct(r["test_accuracy"]),
+                   help=t(f"{P}.metric_help", trainable=freeze_view.num(r["totals"]["trainable"])))
     a, b = st.columns(2)
     with a:
         series = []
         for s in STRATEGIES:
             h = runs[s]["history"]
-            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], V.COLORS[s], None))
-            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], V.COLORS[s], "dot"))
-        st.plotly_chart(V.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], freeze_view.COLORS[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], freeze_view.COLORS[s], "dot"))
+        st.plotly_chart(freeze_view.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
                                  t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
                         width="stretch", key="transfer_learning_acc")
     with b:
         series = []
         for s in STRATEGIES:
             h = runs[s]["history"]
-            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], V.COLORS[s], None))
-            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], V.COLORS[s], "dot"))
-        fig = V.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], freeze_view.COLORS[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], freeze_view.COLORS[s], "dot"))
+        fig = freeze_view.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
         fig.update_yaxes(type="log")
         st.plotly_chart(fig, width="stretch", key="transfer_learning_loss")
 
     table = [
         {
             t(f"{P}.col_strategy"): _label(s),
-            t(f"{P}.col_trainable"): V.num(runs[s]["totals"]["trainable"]),
+            t(f"{P}.col_trainable"): freeze_view.num(runs[s]["totals"]["trainable"]),
             t(f"{P}.col_time"): f"{1000 * runs[s]['seconds_per_epoch']:.1f}",
-            t(f"{P}.col_train_acc"): V.pct(runs[s]["train_accuracy"]),
-            t(f"{P}.col_test_acc"): V.pct(runs[s]["test_accuracy"]),
-            t(f"{P}.col_gap"): V.pct(runs[s]["gap"]),
-            t(f"{P}.col_old"): V.pct(runs[s]["old_task_accuracy"]),
+            t(f"{P}.col_train_acc"): freeze_view.pct(runs[s]["train_accuracy"]),
+            t(f"{P}.col_test_acc"): freeze_view.pct(runs[s]["test_accuracy"]),
+            t(f"{P}.col_gap"): freeze_view.pct(runs[s]["gap"]),
+            t(f"{P}.col_old"): freeze_view.pct(runs[s]["old_task_accuracy"]),
             t(f"{P}.col_drift"): "—" if s == "scratch" else f"{runs[s]['base_drift']:.3f}",
         }
         for s in STRATEGIES
@@ -129,12 +130,12 @@ if res is not None:
     st.markdown("\n".join([
         t(f"{P}.benefits_header"),
         "|---|---|---|",
-        t(f"{P}.benefit_faster", tf=V.num(fr["totals"]["trainable"]), tu=V.num(un["totals"]["trainable"]),
+        t(f"{P}.benefit_faster", tf=freeze_view.num(fr["totals"]["trainable"]), tu=freeze_view.num(un["totals"]["trainable"]),
           sf=f"{1000 * fr['seconds_per_epoch']:.1f}", su=f"{1000 * un['seconds_per_epoch']:.1f}"),
-        t(f"{P}.benefit_overfit", gf=V.pct(fr["gap"]), gu=V.pct(un["gap"]), gs=V.pct(sc["gap"]),
-          af=V.pct(fr["test_accuracy"]), au=V.pct(un["test_accuracy"]), asc=V.pct(sc["test_accuracy"])),
-        t(f"{P}.benefit_reuse", ob=V.pct(res["old_task_before"]), of=V.pct(fr["old_task_accuracy"]),
-          ou=V.pct(un["old_task_accuracy"]), af=V.pct(fr["test_accuracy"]), asc=V.pct(sc["test_accuracy"])),
+        t(f"{P}.benefit_overfit", gf=freeze_view.pct(fr["gap"]), gu=freeze_view.pct(un["gap"]), gs=freeze_view.pct(sc["gap"]),
+          af=freeze_view.pct(fr["test_accuracy"]), au=freeze_view.pct(un["test_accuracy"]), asc=freeze_view.pct(sc["test_accuracy"])),
+        t(f"{P}.benefit_reuse", ob=freeze_view.pct(res["old_task_before"]), of=freeze_view.pct(fr["old_task_accuracy"]),
+          ou=freeze_view.pct(un["old_task_accuracy"]), af=freeze_view.pct(fr["test_accuracy"]), asc=freeze_view.pct(sc["test_accuracy"])),
         t(f"{P}.benefit_stable", rf=f"{fr['largest_loss_rise']:.3f}", ru=f"{un['largest_loss_rise']:.3f}",
           rs=f"{sc['largest_loss_rise']:.3f}"),
     ]))
@@ -143,9 +144,9 @@ if res is not None:
     # ------------------------------------------------------------ what goes wrong without freezing
     st.subheader(t(f"{P}.without_title"))
     st.code("base_model.trainable = True", language="python")
-    st.markdown(t(f"{P}.without_text", drift=f"{un['base_drift']:.3f}", ob=V.pct(res["old_task_before"]),
-                  ou=V.pct(un["old_task_accuracy"]), tu=V.num(un["totals"]["trainable"]),
-                  tf=V.num(fr["totals"]["trainable"])))
+    st.markdown(t(f"{P}.without_text", drift=f"{un['base_drift']:.3f}", ob=freeze_view.pct(res["old_task_before"]),
+                  ou=freeze_view.pct(un["old_task_accuracy"]), tu=freeze_view.num(un["totals"]["trainable"]),
+                  tf=freeze_view.num(fr["totals"]["trainable"])))
 
     st.subheader(t(f"{P}.code_title"))
     tabs = st.tabs([_label(s) for s in STRATEGIES])
@@ -161,22 +162,22 @@ variant_labels = {v: t(f"{P}.vgg_{v}") for v in ("document", "input_shape", "gap
 variant = st.radio(t(f"{P}.vgg_label"), tuple(variant_labels), key="transfer_learning_step3",
                    format_func=variant_labels.get, horizontal=True, bind="query-params")
 with st.spinner(t("freeze_common.building")):
-    s3 = V.cached("core.transfer:step3", variant=variant)
+    s3 = freeze_view.cached(jobs.step3, variant=variant)
 st.code(s3["code"], language="python")
 if not s3["ok"]:
-    V.keras_says(s3["error"])
+    freeze_view.keras_says(s3["error"])
     st.markdown(t(f"{P}.vgg_why"))
 else:
-    st.success(t(f"{P}.vgg_ok", base=s3["base_output"], pooled=s3["pooled"], params=V.num(s3["totals"]["params"]),
-                 trainable=V.num(s3["totals"]["trainable"]), layers=s3["n_layers"]), icon=":material/check_circle:")
-    st.dataframe(V.layer_frame(s3["head"]), hide_index=True, width="stretch")
+    st.success(t(f"{P}.vgg_ok", base=s3["base_output"], pooled=s3["pooled"], params=freeze_view.num(s3["totals"]["params"]),
+                 trainable=freeze_view.num(s3["totals"]["trainable"]), layers=s3["n_layers"]), icon=":material/check_circle:")
+    st.dataframe(freeze_view.layer_frame(s3["head"]), hide_index=True, width="stretch")
     dense = next(r["params"] for r in s3["head"] if r["type"] == "Dense")
     if variant == "gap":
-        flat = V.cached("core.transfer:step3", variant="input_shape")
+        flat = freeze_view.cached(jobs.step3, variant="input_shape")
         flat_dense = next(r["params"] for r in flat["head"] if r["type"] == "Dense")
-        st.caption(t(f"{P}.vgg_gap_note", dense=V.num(dense), ratio=f"{flat_dense / dense:.0f}"))
+        st.caption(t(f"{P}.vgg_gap_note", dense=freeze_view.num(dense), ratio=f"{flat_dense / dense:.0f}"))
     else:
-        st.caption(t(f"{P}.vgg_input_shape_note", dense=V.num(dense)))
+        st.caption(t(f"{P}.vgg_input_shape_note", dense=freeze_view.num(dense)))
 
 # ---------------------------------------------------------------- real architectures
 st.header(t(f"{P}.arch_title"))
@@ -189,11 +190,11 @@ if arch == "digits_base":
               "build_seconds": None, "code": snip["step1"]}
 else:
     with st.spinner(t(f"{P}.arch_building", name=arch)):
-        a_info = V.cached("core.pretrained:application_info", name=arch)
+        a_info = freeze_view.cached(jobs.application_info, name=arch)
 m1, m2, m3 = st.columns(3)
 m1.metric(t(f"{P}.arch_layers"), a_info["n_layers"])
-m2.metric(t("common.total_params"), V.num(a_info["totals"]["params"]))
-m3.metric(t("common.trainable_params"), V.num(a_info["totals"]["trainable"]))
+m2.metric(t("common.total_params"), freeze_view.num(a_info["totals"]["params"]))
+m3.metric(t("common.trainable_params"), freeze_view.num(a_info["totals"]["trainable"]))
 st.caption(t(f"{P}.arch_caption", shape=a_info["input_shape"], out=a_info["output_shape"]) if arch != "digits_base"
            else t(f"{P}.arch_caption_shipped"))
 if a_info["build_seconds"] is not None:
@@ -204,27 +205,27 @@ for r in a_info["layers"]:
     types[r["type"]] = types.get(r["type"], 0) + 1
 k1, k2 = st.columns([2, 3])
 with k1:
-    st.plotly_chart(V.bars([(t(f"{P}.arch_types_series"), list(types), list(types.values()), "#2563eb")],
+    st.plotly_chart(freeze_view.bars([(t(f"{P}.arch_types_series"), list(types), list(types.values()), "#2563eb")],
                            t(f"{P}.arch_types_title"), t(f"{P}.arch_types_axis"), t(f"{P}.arch_count_axis")),
                     width="stretch", key="transfer_learning_arch_types")
 with k2:
-    st.dataframe(V.layer_frame(a_info["layers"]), hide_index=True, width="stretch", height=380)
+    st.dataframe(freeze_view.layer_frame(a_info["layers"]), hide_index=True, width="stretch", height=380)
 if arch != "digits_base":
     st.markdown(t(f"{P}.imagenet_text"))
     if st.button(t(f"{P}.imagenet_button", name=arch), key="transfer_learning_imagenet",
                  icon=":material/cloud_download:"):
         with st.spinner(t(f"{P}.imagenet_loading", name=arch)):
-            got = V.engine.call("core.pretrained:load_imagenet", name=arch)
+            got = freeze_view.engine.call(jobs.load_imagenet, name=arch)
         if got["ok"]:
             st.success(t(f"{P}.imagenet_ok", name=arch, seconds=got["seconds"],
-                         params=V.num(got["totals"]["params"]), path=got["first_kernel"]["path"],
+                         params=freeze_view.num(got["totals"]["params"]), path=got["first_kernel"]["path"],
                          mean=f"{got['first_kernel']['mean']:.4f}", std=f"{got['first_kernel']['std']:.4f}"),
                        icon=":material/check_circle:")
         elif got["reason"] == "offline":
             st.warning(t(f"{P}.imagenet_offline"), icon=":material/cloud_off:")
         else:
             st.error(t(f"{P}.imagenet_failed"), icon=":material/error:")
-            V.keras_says(got.get("error"))
+            freeze_view.keras_says(got.get("error"))
 
 st.header(t(f"{P}.tldr_title"))
 st.markdown(t(f"{P}.tldr"))

@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--no-browser", action="store_true")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from core.i18n import translate
+    from ui.text import translate
 
     title = translate("bn", "home.title")
     fresh = []

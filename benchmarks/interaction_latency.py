@@ -1,9 +1,9 @@
 """Widget change -> the full default loss curve, through the worker pool the app uses.
 
 A learner changes the architecture on the build page; the page submits the training job
-(`core.jobs_train:train`: build, compile, 100 epochs on 1,000 samples at batch 32 with
+(`lessons.spec_jobs:train`: build, compile, 100 epochs on 1,000 samples at batch 32 with
 validation_split 0.2, then the prediction plot data) to the same pool the app runs
-(`components.engine`: warm workers, same preload and warm-up). Timed: submit -> result,
+(`ui.client`: warm workers, same preload and warm-up). Timed: submit -> result,
 i.e. until the last epoch of the curve and the predictions are in the page process. Each
 change is a new architecture (new graph to trace), so no result comes from a cache.
 
@@ -25,36 +25,36 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from core import spec as S  # noqa: E402
-from core.pool import Pool  # noqa: E402
+from engine import spec as model_spec  # noqa: E402
+from runtime.pool import Pool  # noqa: E402
 
-JOB = "core.jobs_train:train"
+JOB = "lessons.spec_jobs:train_spec"
 
 
-def changes() -> list[tuple[str, S.ModelSpec]]:
+def changes() -> list[tuple[str, model_spec.ModelSpec]]:
     """Seven architecture edits a learner makes on the recommended 1-8-16-4-1 model."""
     out = []
     for units in (12, 24, 32):
-        s = S.recommended()
+        s = model_spec.recommended()
         s.hidden[1].units = units
         out.append((f"hidden2 units -> {units}", s))
-    s = S.recommended()
+    s = model_spec.recommended()
     s.hidden = s.hidden[:2]
     out.append(("remove hidden3", s))
-    s = S.recommended()
-    s.hidden.append(S.DenseSpec(8, "relu", name="hidden4"))
+    s = model_spec.recommended()
+    s.hidden.append(model_spec.DenseSpec(8, "relu", name="hidden4"))
     out.append(("add hidden4 (8)", s))
-    s = S.recommended()
+    s = model_spec.recommended()
     s.hidden[0].activation = "tanh"
     out.append(("hidden1 activation -> tanh", s))
-    s = S.recommended()
+    s = model_spec.recommended()
     s.hidden[0].units = 32
     out.append(("hidden1 units -> 32", s))
     return out
 
 
 def through_pool() -> list[float]:
-    from components.engine import PRELOAD, WARMUP
+    from ui.client import PRELOAD, WARMUP
 
     t0 = time.perf_counter()
     pool = Pool(warmup=WARMUP, preload=PRELOAD)
@@ -102,11 +102,11 @@ def through_apptest() -> list[float]:
 
 
 def plain_fit() -> float:
-    from core import data as D
-    from core.build import build_model, compile_model
+    from engine import data
+    from engine.build import build_model, compile_model
 
-    spec = S.recommended()
-    d = D.load("curve", spec.seed)
+    spec = model_spec.recommended()
+    d = data.load("curve", spec.seed)
     warm = compile_model(build_model(spec), spec)
     warm.fit(d.x, d.y, epochs=1, batch_size=32, validation_split=0.2, verbose=0)
     spec = changes()[0][1]

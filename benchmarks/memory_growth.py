@@ -2,7 +2,7 @@
 
 One cycle is what a widget change on the build page costs: the describe job (build the new
 model: graph, table, code) and the training job (build, compile, 100 epochs, predictions),
-each architecture new, through the same pool the app runs (components.engine settings).
+each architecture new, through the same pool the app runs (ui.client settings).
 After each cycle the script waits until the pool is idle and every worker is warm (so a
 worker being recycled is never caught half-started), then sums the RSS of this process
 and every descendant (psutil).
@@ -34,8 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from core import spec as S  # noqa: E402
-from core.pool import Pool  # noqa: E402
+from engine import spec as model_spec  # noqa: E402
+from runtime.pool import Pool  # noqa: E402
 
 MB = 2**20
 
@@ -51,15 +51,15 @@ def tree_rss() -> tuple[float, dict]:
     return sum(per.values()), per
 
 
-def architecture(i: int) -> S.ModelSpec:
+def architecture(i: int) -> model_spec.ModelSpec:
     """A different model each cycle: widths and depth vary like a learner's edits."""
-    s = S.recommended()
+    s = model_spec.recommended()
     s.hidden[0].units = 4 + (i % 7) * 2
     s.hidden[1].units = 8 + (i % 11) * 3
     if i % 3 == 1:
         s.hidden = s.hidden[:2]
     elif i % 3 == 2:
-        s.hidden.append(S.DenseSpec(6, "tanh", name="hidden4"))
+        s.hidden.append(model_spec.DenseSpec(6, "tanh", name="hidden4"))
     return s
 
 
@@ -69,7 +69,7 @@ def slope(y) -> float:
 
 
 def through_pool(cycles: int, csv: str | None) -> float:
-    from components.engine import PRELOAD, WARMUP
+    from ui.client import PRELOAD, WARMUP
 
     pool = Pool(warmup=WARMUP, preload=PRELOAD)
     rows = []
@@ -78,8 +78,8 @@ def through_pool(cycles: int, csv: str | None) -> float:
         # three cycles first (one of each depth): a worker's first jobs fill one-off caches
         # (kernels, Keras internals); the measured run starts from a warm, realistic state
         for i in (-3, -2, -1):
-            pool.call("core.jobs_model:describe", spec=architecture(i).to_dict(), dataset="curve", timeout=120)
-            pool.call("core.jobs_train:train", spec=architecture(i).to_dict(), dataset="curve", timeout=120)
+            pool.call("lessons.spec_jobs:describe_spec", spec=architecture(i).to_dict(), dataset="curve", timeout=120)
+            pool.call("lessons.spec_jobs:train_spec", spec=architecture(i).to_dict(), dataset="curve", timeout=120)
         pool.wait_idle(300)
         time.sleep(0.5)
         total0, per0 = tree_rss()
@@ -88,8 +88,8 @@ def through_pool(cycles: int, csv: str | None) -> float:
         t0 = time.perf_counter()
         for i in range(1, cycles + 1):
             spec = architecture(i).to_dict()
-            d = pool.call("core.jobs_model:describe", spec=spec, dataset="curve", timeout=120)
-            r = pool.call("core.jobs_train:train", spec=spec, dataset="curve", timeout=120)
+            d = pool.call("lessons.spec_jobs:describe_spec", spec=spec, dataset="curve", timeout=120)
+            r = pool.call("lessons.spec_jobs:train_spec", spec=spec, dataset="curve", timeout=120)
             assert d["ok"] and r["ok"] and r["status"] == "done"
             pool.wait_idle(300)
             total, per = tree_rss()
@@ -122,10 +122,10 @@ def through_pool(cycles: int, csv: str | None) -> float:
 def plain_fit(cycles: int, epochs: int) -> float:
     import gc
 
-    from core import data as D
-    from core.build import build_model, compile_model
+    from engine import data
+    from engine.build import build_model, compile_model
 
-    d = D.load("curve", 0)
+    d = data.load("curve", 0)
     y = []
     for i in range(cycles + 1):
         s = architecture(i)

@@ -1,4 +1,4 @@
-"""Training throughput after warm-up: core.train.fit_fast vs a hand-written compiled loop.
+"""Training throughput after warm-up: engine.fit_fast.fit_fast vs a hand-written compiled loop.
 
 Same model (the document's 1-8-16-4-1), same data (curve, 1,000 samples), batch 32,
 validation_split 0.2, per-epoch shuffle, in the same process. The reference is what a
@@ -19,12 +19,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
 
-from core import data as D  # noqa: E402
-from core import spec as S  # noqa: E402
-from core.build import build_model, compile_model  # noqa: E402
-from core.train import fit_fast, split_validation  # noqa: E402
+from engine import data  # noqa: E402
+from engine import spec as model_spec  # noqa: E402
+from engine.build import build_model, compile_model  # noqa: E402
+from engine.fit_fast import fit_fast, split_validation  # noqa: E402
 
 
 def fresh_model(spec):
@@ -76,8 +75,8 @@ def main():
     ap.add_argument("--fit-epochs", type=int, default=10, help="epochs of plain model.fit (slow)")
     a = ap.parse_args()
 
-    spec = S.recommended()
-    d = D.load("curve", spec.seed)
+    spec = model_spec.recommended()
+    d = data.load("curve", spec.seed)
     (xt, yt), (xv, yv) = split_validation(d.x, d.y, spec.validation_split)
 
     eng_model = fresh_model(spec)
@@ -91,7 +90,7 @@ def main():
     ref(1)
     print(f"reference warm-up (trace + 1 epoch): {time.perf_counter() - t0:.2f} s")
 
-    # The engine runs its graph without Grappler (see core.train._without_grappler); the
+    # The engine runs its graph without Grappler (see engine.fit_fast._without_grappler); the
     # reference keeps TensorFlow's default. For transparency, each round also times the
     # engine with Grappler on.
     g_model = fresh_model(spec)

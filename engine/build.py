@@ -11,11 +11,11 @@ from __future__ import annotations
 import collections
 import contextlib
 
-import keras  # core/__init__.py has already quietened TensorFlow and chosen the backend
+import keras  # engine/__init__.py has already quietened TensorFlow and chosen the backend
 from keras.src.backend.common import global_state
 
-from core import spec as S
-from core.validate import validate_spec
+from engine import spec as model_spec
+from engine.validate import validate_spec
 
 
 @contextlib.contextmanager
@@ -29,7 +29,7 @@ def fresh_names():
         global_state.set_global_attribute("object_name_uids", saved)
 
 
-def dense_kwargs(d: S.DenseSpec, seed: int | None = None) -> dict:
+def dense_kwargs(d: model_spec.DenseSpec, seed: int | None = None) -> dict:
     """Only the arguments that differ from Keras's defaults, as the code panel shows them."""
     kw: dict = {}
     if d.activation is not None:
@@ -47,7 +47,7 @@ def dense_kwargs(d: S.DenseSpec, seed: int | None = None) -> dict:
     return kw
 
 
-def input_kwargs(spec: S.ModelSpec) -> dict:
+def input_kwargs(spec: model_spec.ModelSpec) -> dict:
     kw: dict = {"shape": tuple(spec.input_shape)}
     if spec.batch_size:
         kw["batch_size"] = spec.batch_size
@@ -58,7 +58,7 @@ def input_kwargs(spec: S.ModelSpec) -> dict:
     return kw
 
 
-def model_kwargs(spec: S.ModelSpec) -> dict:
+def model_kwargs(spec: model_spec.ModelSpec) -> dict:
     kw: dict = {}
     if spec.name:
         kw["name"] = spec.name
@@ -67,7 +67,7 @@ def model_kwargs(spec: S.ModelSpec) -> dict:
     return kw
 
 
-def build_tensors(spec: S.ModelSpec):
+def build_tensors(spec: model_spec.ModelSpec):
     """Run the Functional-API calls; return (inputs, [intermediate tensors], outputs)."""
     inputs = keras.Input(**input_kwargs(spec))
     x = inputs
@@ -82,7 +82,7 @@ def build_tensors(spec: S.ModelSpec):
     return inputs, steps, outputs
 
 
-def build_model(spec: S.ModelSpec, compile: bool = False, validate: bool = True) -> keras.Model:
+def build_model(spec: model_spec.ModelSpec, compile: bool = False, validate: bool = True) -> keras.Model:
     """The model on screen, named exactly as the generated code would name it."""
     if validate:
         validate_spec(spec)
@@ -96,7 +96,7 @@ def build_model(spec: S.ModelSpec, compile: bool = False, validate: bool = True)
     return model
 
 
-def make_optimizer(spec: S.ModelSpec):
+def make_optimizer(spec: model_spec.ModelSpec):
     cls = {
         "adam": keras.optimizers.Adam,
         "sgd": keras.optimizers.SGD,
@@ -107,7 +107,7 @@ def make_optimizer(spec: S.ModelSpec):
     return cls(learning_rate=spec.learning_rate)
 
 
-def compile_model(model: keras.Model, spec: S.ModelSpec) -> keras.Model:
+def compile_model(model: keras.Model, spec: model_spec.ModelSpec) -> keras.Model:
     with fresh_names():
         model.compile(optimizer=make_optimizer(spec), loss=spec.loss, metrics=list(spec.metrics) or None)
     return model

@@ -1,10 +1,9 @@
 """spec -> the exact, runnable Python source of the model on screen."""
 from __future__ import annotations
 
-from core import data as D
-from core import spec as S
-from core.build import dense_kwargs, input_kwargs, model_kwargs
-from core.validate import format_shape
+from engine import data
+from engine import spec as model_spec
+from engine.validate import format_shape
 
 
 def _kw(kwargs: dict) -> str:
@@ -17,13 +16,15 @@ def _kw(kwargs: dict) -> str:
     return ", ".join(parts)
 
 
-def _optimizer(spec: S.ModelSpec) -> str:
+def optimizer_code(spec: model_spec.ModelSpec) -> str:
     cls = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "adagrad": "Adagrad"}[spec.optimizer]
     return f"keras.optimizers.{cls}(learning_rate={spec.learning_rate:g})"
 
 
-def model_lines(spec: S.ModelSpec) -> list[str]:
+def model_lines(spec: model_spec.ModelSpec) -> list[str]:
     """The Functional-API statements alone: Input, each layer call, Model."""
+    from engine.build import dense_kwargs, input_kwargs, model_kwargs  # imports Keras: only when code is made
+
     lines = [f"inputs = Input({_kw(input_kwargs(spec))})"]
     prev = "inputs"
     if spec.flatten:
@@ -41,7 +42,7 @@ def model_lines(spec: S.ModelSpec) -> list[str]:
 
 
 def source(
-    spec: S.ModelSpec,
+    spec: model_spec.ModelSpec,
     dataset: str | None = None,
     compile: bool = True,
     fit: bool = True,
@@ -55,13 +56,13 @@ def source(
     imports.append("from keras.layers import Dense, Flatten" if spec.flatten else "from keras.layers import Dense")
     out = imports + ["", f"keras.utils.set_random_seed({spec.seed})", ""]
     if dataset:
-        out += [D.code(dataset, spec.seed).rstrip("\n"), ""]
+        out += [data.code(dataset, spec.seed).rstrip("\n"), ""]
     out += model_lines(spec)
     if summary:
         out.append("model.summary()")
     if compile:
         metrics = f", metrics={list(spec.metrics)!r}".replace("'", '"') if spec.metrics else ""
-        out += ["", f'model.compile(optimizer={_optimizer(spec)}, loss="{spec.loss}"{metrics})']
+        out += ["", f'model.compile(optimizer={optimizer_code(spec)}, loss="{spec.loss}"{metrics})']
     if fit:
         out += [
             "",
@@ -72,3 +73,22 @@ def source(
     if predict:
         out += ["", "y_pred = model.predict(x_train[:5], verbose=0)", "print(y_pred)"]
     return "\n".join(out) + "\n"
+
+
+def kw_text(kwargs: dict) -> str:
+    parts = []
+    for k, v in kwargs.items():
+        if k == "shape":
+            parts.append(f"shape={format_shape(v)}")
+        elif isinstance(v, CodeExpr):
+            parts.append(f"{k}={v.src}")
+        else:
+            parts.append(f"{k}={v!r}".replace("'", '"'))
+    return ", ".join(parts)
+
+
+class CodeExpr:
+    """A keyword value that the generated source spells as code, not as a literal."""
+
+    def __init__(self, src: str):
+        self.src = src

@@ -70,3 +70,10 @@ def load(name: str, seed: int = 0) -> Dataset:
 
 def code(name: str, seed: int = 0) -> str:
     return CODE[name].format(seed=seed)
+
+
+def curve_sample(seed: int, n: int = 200):
+    from engine.data import load
+
+    ds = load("curve", seed)
+    return ds.x[:n], ds.y[:n]

@@ -1,9 +1,9 @@
 """What a learner takes home: the code as a .py file, the trained model as .keras, CSV tables.
 
 The CSV helpers are pure pandas (the page calls them directly); `keras_file` and `csv_code`
-are jobs, because they need Keras (`core.codegen` imports it through `core.build`).
+are jobs, because they need Keras (`engine.codegen` imports it through `engine.build`).
 
-`keras_file` trains the spec again in a worker exactly as `core.jobs_train.train` does (same
+`keras_file` trains the spec again in a worker exactly as `lessons.spec_jobs.train` does (same
 builder, same seed, same `fit_fast`), so the file holds the model whose curve is on screen,
 then saves it with `model.save` and returns the bytes with a few predictions to check a reload.
 """
@@ -13,15 +13,11 @@ import io
 import json
 import os
 import tempfile
-import time
 
 import numpy as np
 import pandas as pd
 
-from core import spec as S
-from core.validate import SpecError, validate_spec
-
-__jobs__ = ("keras_file", "csv_code")
+from engine import spec as model_spec
 
 TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_trainable", "arithmetic"]
 CHECK_ROWS = 5
@@ -55,7 +51,7 @@ def _lit(text: str) -> str:
 
 def data_lines(file_name: str, sep: str, encoding: str, features: list[str], target: str, task: str,
                seed: int) -> list[str]:
-    """pandas statements that redo core.userdata.prepare on the learner's file.
+    """pandas statements that redo engine.userdata.prepare on the learner's file.
 
     Column names came from the file: a JSON string is also a valid Python string literal,
     whatever it contains, and it is double-quoted like the rest of the code.
@@ -87,17 +83,17 @@ def data_lines(file_name: str, sep: str, encoding: str, features: list[str], tar
     return lines
 
 
-def csv_source(spec: S.ModelSpec, file_name: str, sep: str, encoding: str, features: list[str], target: str,
+def csv_source(spec: model_spec.ModelSpec, file_name: str, sep: str, encoding: str, features: list[str], target: str,
                task: str) -> str:
     """The whole runnable script for a model trained on the learner's CSV (needs the file beside it)."""
-    from core.codegen import _optimizer, model_lines
+    from engine.codegen import optimizer_code, model_lines
 
     out = ["import numpy as np", "import pandas as pd", "import keras", "from keras import Input, Model",
            "from keras.layers import Dense", "", f"keras.utils.set_random_seed({spec.seed})", ""]
     out += data_lines(file_name, sep, encoding, features, target, task, spec.seed) + [""]
     out += model_lines(spec) + ["model.summary()", ""]
     metrics = f", metrics={list(spec.metrics)!r}".replace("'", '"') if spec.metrics else ""
-    out.append(f'model.compile(optimizer={_optimizer(spec)}, loss="{spec.loss}"{metrics})')
+    out.append(f'model.compile(optimizer={optimizer_code(spec)}, loss="{spec.loss}"{metrics})')
     out += [
         "",
         f"history = model.fit(x_train, y_train, epochs={spec.epochs}, batch_size={spec.fit_batch_size},",
@@ -114,19 +110,6 @@ def csv_source(spec: S.ModelSpec, file_name: str, sep: str, encoding: str, featu
     return "\n".join(out) + "\n"
 
 
-def csv_code(ctx, spec: dict, file_name: str, sep: str, encoding: str, features: list, target_column: str,
-             task: str) -> dict:
-    """Job: {"ok": True, "code"} for the learner's own data, or a failure dict.
-
-    (`target_column`, not `target`: the engine's submit() takes the job name as `target`.)
-    """
-    try:
-        s = validate_spec(S.ModelSpec.from_dict(spec))
-    except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
-    return {"ok": True, "code": csv_source(s, file_name, sep, encoding, list(features), target_column, task)}
-
-
 # ----------------------------------------------------------------------------- trained model
 def model_bytes(model) -> bytes:
     """`model.save` to a .keras file, read back as bytes (Keras saves to a path)."""
@@ -135,48 +118,6 @@ def model_bytes(model) -> bytes:
         model.save(path)
         with open(path, "rb") as f:
             return f.read()
-
-
-def keras_file(ctx, spec: dict, dataset: str | None = None, x=None, y=None, task: str | None = None) -> dict:
-    """Job: train like the page did, save as .keras.
-
-    Built-in data by `dataset`, or the learner's arrays `x`, `y` (with their `task`).
-    Returns {"ok": True, "data": bytes, "file_name", "history", "x_check", "y_check"}:
-    x_check are the first rows of the data, y_check what the trained model predicts for them,
-    so a test (or a learner) can reload the file and compare.
-    """
-    from core import data as D
-    from core import jobs_train as J
-
-    t0 = time.perf_counter()
-    try:
-        s = validate_spec(S.ModelSpec.from_dict(spec))
-    except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
-    if x is not None:
-        x = np.asarray(x, dtype="float32")
-        y = np.asarray(y, dtype="float32")
-        d = D.Dataset("my_csv", x, y, task or "regression", (x.shape[1],))
-    elif dataset in D.LOADERS:
-        d = D.load(dataset, s.seed)
-    else:
-        return {"ok": False, "spec_error": ("choice_invalid", {"field": "dataset", "value": str(dataset)[:40]})}
-    try:
-        model, hist = J._fit(ctx, s, d, lambda m: None)
-    except Exception as exc:
-        return J._keras_error(exc)
-    x_check = np.asarray(d.x[:CHECK_ROWS], dtype="float32")
-    y_check = np.asarray(model(x_check, training=False), dtype="float32")
-    return {
-        "ok": True,
-        "data": model_bytes(model),
-        "file_name": f"{base_name(spec)}.keras",
-        "status": hist.status,
-        "history": {k: list(v) for k, v in hist.items()},
-        "x_check": x_check,
-        "y_check": y_check,
-        "seconds": time.perf_counter() - t0,
-    }
 
 
 def csv_bytes(text: str) -> bytes:

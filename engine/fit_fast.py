@@ -28,10 +28,11 @@ import math
 import os
 import time
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import numpy as np  # noqa: E402
 
 # Stop is checked between chunks: a chunk is sized to last about this long.
 CHUNK_SECONDS = 0.25
@@ -448,3 +449,61 @@ def _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_ep
             )
     hist.seconds = time.perf_counter() - t_start
     return hist
+
+
+def fit_steps(model, x, y, steps: int) -> list[float]:
+    """`steps` full-batch updates of the compiled model (one graph, engine.fit_fast.fit_fast);
+    the loss after each."""
+    from engine.fit_fast import fit_fast
+
+    hist = fit_fast(model, x, y, epochs=steps, batch_size=len(x), shuffle=True, seed=0)
+    return [float(v) for v in hist["loss"]]
+
+
+def run_eager(model, x) -> np.ndarray:
+    """model(x) called eagerly: for a few hundred rows this beats tracing predict()."""
+    return np.asarray(model(x, training=False))
+
+
+# ---------------------------------------------------------------- training helper (shared)
+@contextlib.contextmanager
+def no_leak():
+    """engine.fit_fast's guard that lets TensorFlow free what a plain model.fit traced."""
+    from engine.fit_fast import forget_custom_gradients
+
+    with forget_custom_gradients():
+        yield
+
+
+def fit_model(ctx, model, x, y, epochs: int, batch_size: int, x_val=None, y_val=None, seed: int = 0,
+              emit=None) -> dict:
+    """Train a compiled model with engine.fit_fast.fit_fast, streaming each epoch to `emit`.
+
+    Validation data are appended behind the training data and taken back off with
+    `validation_split`, exactly as Keras splits (the last samples, before shuffling).
+    Returns {"history", "seconds_per_epoch", "seconds", "engine", "status"}.
+    """
+    vs = 0.0
+    if x_val is not None:
+        n_tr, n_val = len(x), len(x_val)
+        x = np.concatenate([x, x_val])
+        y = np.concatenate([y, y_val])
+        vs = (n_val - 0.5) / (n_tr + n_val)  # floor(n * (1 - vs)) == n_tr, free of rounding
+    cancelled = getattr(ctx, "cancelled", None)
+    from engine.fit_fast import fit_fast
+
+    def on_epoch(epoch, logs):
+        if emit is not None:
+            emit({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+
+    t0 = time.perf_counter()
+    hist = fit_fast(model, x, y, epochs=epochs, batch_size=batch_size, validation_split=vs,
+                    shuffle=True, seed=seed, on_epoch=on_epoch, cancelled=cancelled)
+    run = max(hist.seconds - hist.trace_seconds, 1e-9)
+    return {
+        "history": {k: [float(v) for v in vals] for k, vals in hist.items()},
+        "seconds_per_epoch": run / max(hist.epochs_run, 1),
+        "seconds": time.perf_counter() - t0,
+        "engine": hist.engine,
+        "status": hist.status,
+    }

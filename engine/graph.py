@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-_COLORS = {
+COLORS = {
     "InputLayer": "#dbeafe",
     "Dense": "#dcfce7",
     "Flatten": "#fef9c3",
@@ -29,7 +29,7 @@ class Graph:
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (src, dst, shape label)
 
 
-def _q(s: str) -> str:
+def dot_quote(s: str) -> str:
     return '"' + str(s).replace('"', '\\"') + '"'
 
 
@@ -41,13 +41,13 @@ def to_dot(g: Graph, rankdir: str = "TB") -> str:
         '  edge [fontname="Helvetica", fontsize=10, color="#475569"];',
     ]
     for n in g.nodes:
-        color = _COLORS["frozen"] if n.frozen else _COLORS.get(n.kind, "#ffffff")
+        color = COLORS["frozen"] if n.frozen else COLORS.get(n.kind, "#ffffff")
         # Names are validated identifiers; dropping backslashes keeps DOT escapes ours alone.
         label = n.label.replace("\\", "") + (f"\\n{n.detail}" if n.detail else "")
         style = '"rounded,filled,dashed"' if n.frozen else '"rounded,filled"'
-        out.append(f"  {_q(n.id)} [label={_q(label)}, fillcolor={_q(color)}, style={style}];")
+        out.append(f"  {dot_quote(n.id)} [label={dot_quote(label)}, fillcolor={dot_quote(color)}, style={style}];")
     for src, dst, lab in g.edges:
-        out.append(f"  {_q(src)} -> {_q(dst)} [label={_q(lab)}];")
+        out.append(f"  {dot_quote(src)} -> {dot_quote(dst)} [label={dot_quote(lab)}];")
     out.append("}")
     return "\n".join(out)
 
@@ -64,7 +64,7 @@ def chain(items: list[tuple[str, str, str, str]]) -> Graph:
 
 def model_graph(model, show_params: bool = True) -> Graph:
     """Every layer of a built Keras model, edges labelled with the tensor shape they carry."""
-    from core.table import shape_text
+    from engine.table import shape_text
 
     g = Graph()
     for layer in model.layers:

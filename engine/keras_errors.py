@@ -1,7 +1,10 @@
 """Run a Keras call and keep what Keras itself says when it fails."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass
@@ -18,10 +21,7 @@ def capture(fn, *args, **kwargs) -> KerasError | None:
     try:
         fn(*args, **kwargs)
     except Exception as exc:  # the point is to show any error Keras raises
-        msg = str(exc).strip()
-        if len(msg) > 1200:
-            msg = msg[:1200] + " …"
-        return KerasError(type(exc).__name__, msg)
+        return KerasError(*keras_said(exc))
     return None
 
 
@@ -29,7 +29,7 @@ def mandatory_demo(what: str) -> KerasError | None:
     """Leave out one mandatory argument on purpose and return Keras's own complaint."""
     import keras
 
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     def input_without_shape():
         keras.Input()
@@ -49,7 +49,6 @@ def mandatory_demo(what: str) -> KerasError | None:
             keras.Model(outputs=outputs)
 
     def fit_without_compile():
-        import numpy as np
 
         with fresh_names():
             inputs = keras.Input(shape=(1,))
@@ -57,7 +56,6 @@ def mandatory_demo(what: str) -> KerasError | None:
             model.fit(np.zeros((4, 1)), np.zeros((4, 1)), verbose=0)
 
     def compile_without_loss_then_fit():
-        import numpy as np
 
         with fresh_names():
             inputs = keras.Input(shape=(1,))
@@ -74,3 +72,39 @@ def mandatory_demo(what: str) -> KerasError | None:
         "compile_loss": compile_without_loss_then_fit,
     }
     return capture(demos[what])
+
+
+def clean_graph_error(msg: str) -> str:
+    """TensorFlow's graph errors carry a Python trace of the traced function; keep its own words."""
+    if "Graph execution error" not in msg:
+        return msg
+    keep = []
+    for block in msg.split("\n\n"):
+        head = block.lstrip()
+        if head.startswith(("Graph execution error", "Detected at node", "File ")):
+            continue
+        lines = [ln for ln in block.splitlines() if "[[{{node" not in ln]
+        keep.append("\n".join(lines).strip())
+    text = "\n".join(k for k in keep if k)
+    # The label dump lists every label of the batch; the first few make the point.
+    if "Label values:" in text:
+        head, _, values = text.partition("Label values:")
+        vals = values.split()
+        text = head + "Label values: " + " ".join(vals[:20]) + (" …" if len(vals) > 20 else "")
+    return text or msg
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def keras_said(exc: BaseException) -> tuple[str, str]:
+    """(type name, message) of a Keras/TensorFlow exception, cleaned once for a web page.
+
+    The one cleaner: terminal colour codes go (Keras bolds parts of its messages), graph-mode
+    traces are cut to Keras's own words, and very long texts are shortened.
+    """
+    msg = _ANSI.sub("", str(exc)).strip()
+    msg = clean_graph_error(msg)
+    if len(msg) > 1200:
+        msg = msg[:1200] + " …"
+    return type(exc).__name__, msg

@@ -7,14 +7,9 @@ fixed seed; the transfer pages reuse its features for digits 5–9.
 from __future__ import annotations
 
 import functools
-import os
-import socket
-import time
 from pathlib import Path
 
 import numpy as np
-
-__jobs__ = ("base_info", "application_info", "imagenet_status", "load_imagenet")
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_PATH = ROOT / "assets" / "digits_base.keras"
@@ -27,20 +22,10 @@ PRETRAIN_EPOCHS = 20
 PRETRAIN_BATCH = 32
 PRETRAIN_LR = 1e-3
 
-# keras.applications offered on the pages: constructor name and the input shape it is shown with.
-# VGG16 keeps the document's call (no input_shape) so its count matches the document's model.
-APPLICATIONS = {
-    "VGG16": None,
-    "MobileNetV2": (96, 96, 3),
-    "ResNet50": (224, 224, 3),
-    "EfficientNetB0": (224, 224, 3),
-}
-IMAGENET_HOST = ("storage.googleapis.com", 443)
-
 
 # ---------------------------------------------------------------- data
 @functools.lru_cache(maxsize=1)
-def _digits():
+def digits_dataset():
     from sklearn.datasets import load_digits
 
     d = load_digits()
@@ -48,9 +33,9 @@ def _digits():
     return x, d.target.astype("int64")
 
 
-def _split(classes, test_fraction: float, seed: int):
+def split_classes(classes, test_fraction: float, seed: int):
     """Per class, a fixed shuffled order: the first part is the pool, the rest the test set."""
-    x, y = _digits()
+    x, y = digits_dataset()
     rng = np.random.default_rng(seed)
     pool, test = [], []
     for c in classes:
@@ -64,8 +49,8 @@ def _split(classes, test_fraction: float, seed: int):
 
 def source_data(seed: int = SEED):
     """Digits 0–4: (x_train, y_train, x_test, y_test); labels are the digits themselves."""
-    x, y = _digits()
-    pool, test = _split(SOURCE_CLASSES, 0.2, seed)
+    x, y = digits_dataset()
+    pool, test = split_classes(SOURCE_CLASSES, 0.2, seed)
     train = np.sort(np.concatenate(pool))
     return x[train], y[train], x[test], y[test]
 
@@ -76,8 +61,8 @@ def target_data(n_per_class: int, seed: int = SEED):
     The test set is half of every class and never changes with `n_per_class`, so runs with
     different training-set sizes are measured on the same images.
     """
-    x, y = _digits()
-    pool, test = _split(TARGET_CLASSES, 0.5, seed + 1)
+    x, y = digits_dataset()
+    pool, test = split_classes(TARGET_CLASSES, 0.5, seed + 1)
     n = max(1, min(int(n_per_class), min(len(p) for p in pool)))
     train = np.concatenate([p[:n] for p in pool])
     offset = TARGET_CLASSES[0]
@@ -85,7 +70,7 @@ def target_data(n_per_class: int, seed: int = SEED):
 
 
 def max_per_class() -> int:
-    pool, _ = _split(TARGET_CLASSES, 0.5, SEED + 1)
+    pool, _ = split_classes(TARGET_CLASSES, 0.5, SEED + 1)
     return min(len(p) for p in pool)
 
 
@@ -113,7 +98,7 @@ def build_classifier():
     """The network that is pretrained on digits 0–4: features + a 5-way softmax head."""
     import keras
 
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     with fresh_names():
         inputs = keras.Input(shape=(8, 8, 1), name="digit")
@@ -175,7 +160,7 @@ def pretrain(seed: int = SEED, epochs: int = PRETRAIN_EPOCHS, on_epoch=None):
 # ---------------------------------------------------------------- describing models as plain data
 def layer_rows(model) -> list[dict]:
     """One row per layer: name, type, output shape, params, trainable, non-trainable, flag."""
-    from core.table import _count, shape_text
+    from engine.table import count_params, shape_text
 
     rows = []
     for layer in model.layers:
@@ -190,141 +175,11 @@ def layer_rows(model) -> list[dict]:
                 "type": type(layer).__name__,
                 "output_shape": shape,
                 "params": int(layer.count_params()) if layer.built else 0,
-                "trainable": _count(layer.trainable_weights),
-                "non_trainable": _count(layer.non_trainable_weights),
+                "trainable": count_params(layer.trainable_weights),
+                "non_trainable": count_params(layer.non_trainable_weights),
                 "is_trainable": bool(layer.trainable),
             }
         )
     return rows
 
 
-def base_info(ctx) -> dict:
-    """The shipped base: its layers, counts, and its accuracy on held-out digits 0–4, measured now."""
-    from core.table import summary_text, totals
-
-    pretrained = load_pretrained()
-    base = base_from(pretrained)
-    _, _, x_te, y_te = source_data()
-    return {
-        "path": str(BASE_PATH.relative_to(ROOT)),
-        "file_kb": round(BASE_PATH.stat().st_size / 1024, 1),
-        "layers": layer_rows(base),
-        "totals": totals(base),
-        "pretrained_totals": totals(pretrained),
-        "n_layers": len(base.layers),
-        "source_accuracy": accuracy(pretrained, x_te, y_te),
-        "n_source_test": int(len(y_te)),
-        "summary": summary_text(base),
-    }
-
-
-# ---------------------------------------------------------------- keras.applications
-def _app_kwargs(name: str) -> dict:
-    kw = {"weights": None, "include_top": False}
-    if APPLICATIONS[name] is not None:
-        kw["input_shape"] = APPLICATIONS[name]
-    return kw
-
-
-def app_code(name: str, weights: str | None = None) -> str:
-    kw = _app_kwargs(name)
-    args = [f"weights={weights!r}", "include_top=False"]
-    if "input_shape" in kw:
-        args.append(f"input_shape={kw['input_shape']}")
-    return (
-        "import keras\n\n"
-        f"base_model = keras.applications.{name}({', '.join(args)})\n"
-        "print(len(base_model.layers), base_model.count_params())\n"
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _application_info(name: str) -> dict:
-    import keras
-
-    from core.build import fresh_names
-    from core.table import totals
-
-    if name not in APPLICATIONS:
-        raise ValueError(f"unknown application {name!r}")
-    t0 = time.perf_counter()
-    with fresh_names():
-        model = getattr(keras.applications, name)(**_app_kwargs(name))
-    seconds = time.perf_counter() - t0
-    rows = layer_rows(model)
-    info = {
-        "name": name,
-        "n_layers": len(model.layers),
-        "totals": totals(model),
-        "layers": rows,
-        "input_shape": str(tuple(model.input.shape)),
-        "output_shape": str(tuple(model.output.shape)),
-        "build_seconds": round(seconds, 2),
-        "layer_types": _type_counts(rows),
-        "code": app_code(name),
-    }
-    del model
-    return info
-
-
-def _type_counts(rows) -> dict:
-    out: dict = {}
-    for r in rows:
-        out[r["type"]] = out.get(r["type"], 0) + 1
-    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
-
-
-def application_info(ctx, name: str) -> dict:
-    """A real keras.applications network built with weights=None: its layers and counts."""
-    return _application_info(name)
-
-
-def online(timeout: float = 1.5) -> bool:
-    """Can this machine reach the server that hosts the ImageNet weights? Never waits long."""
-    if os.environ.get("KERAS_LAB_OFFLINE"):
-        return False
-    try:
-        with socket.create_connection(IMAGENET_HOST, timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _cached_weights(name: str) -> bool:
-    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-    stem = name.lower()
-    return cache.is_dir() and any(stem in p.name.lower() and "notop" in p.name for p in cache.iterdir())
-
-
-def imagenet_status(ctx, name: str) -> dict:
-    return {"online": online(), "cached": _cached_weights(name)}
-
-
-def load_imagenet(ctx, name: str) -> dict:
-    """Build `name` with ImageNet weights (downloads them once when online).
-
-    Returns {"ok": True, counts, first-kernel statistics} or {"ok": False, "reason": ...}.
-    """
-    if not (_cached_weights(name) or online()):
-        return {"ok": False, "reason": "offline"}
-    import keras
-
-    from core.build import fresh_names
-    from core.table import totals
-
-    kw = _app_kwargs(name)
-    kw["weights"] = "imagenet"
-    t0 = time.perf_counter()
-    try:
-        with fresh_names():
-            model = getattr(keras.applications, name)(**kw)
-    except Exception as exc:  # a download cut off half-way is the learner's to see
-        return {"ok": False, "reason": "error", "error": (type(exc).__name__, str(exc)[:600])}
-    first = next(w for w in model.weights if len(w.shape) == 4)
-    k = first.numpy()
-    return {
-        "ok": True,
-        "seconds": round(time.perf_counter() - t0, 1),
-        "totals": totals(model),
-        "first_kernel": {"path": first.path, "mean": float(k.mean()), "std": float(k.std())},
-    }

@@ -5,15 +5,15 @@ the build page turns its widget values into a validated ModelSpec before any job
 """
 from __future__ import annotations
 
-from core import spec as S
-from core.graph import chain, to_dot
-from core.validate import (
+from engine import spec as model_spec
+from engine.graph import chain, to_dot
+from engine.validate import (
+    LR_MAX,
+    LR_MIN,
     MAX_EPOCHS,
     MAX_FIT_BATCH,
     MAX_LAYERS,
     MAX_UNITS,
-    LR_MAX,
-    LR_MIN,
     SpecError,
     count_dense_params,
     format_shape,
@@ -28,14 +28,14 @@ HOME_UNITS = (8, 16, 4, 8)  # the document's 8 -> 16 -> 4, and one more for a le
 HOME_MAX_HIDDEN = len(HOME_UNITS)
 
 
-def home_spec(n_hidden: int) -> S.ModelSpec:
+def home_spec(n_hidden: int) -> model_spec.ModelSpec:
     """The recommended example with `n_hidden` hidden layers (3 gives exactly the document's)."""
     n = max(1, min(int(n_hidden), HOME_MAX_HIDDEN))
-    hidden = [S.DenseSpec(u, "relu", name=f"hidden{i + 1}") for i, u in enumerate(HOME_UNITS[:n])]
-    return S.recommended().replace(hidden=hidden)
+    hidden = [model_spec.DenseSpec(u, "relu", name=f"hidden{i + 1}") for i, u in enumerate(HOME_UNITS[:n])]
+    return model_spec.recommended().replace(hidden=hidden)
 
 
-def _dense_call(d: S.DenseSpec, prev: str) -> str:
+def _dense_call(d: model_spec.DenseSpec, prev: str) -> str:
     return f'Dense({d.units}, activation="{d.activation}", name="{d.name}")({prev})'
 
 
@@ -112,7 +112,7 @@ EXAMPLES = ("recommended", "minimal")
 
 def preset(example: str) -> dict:
     """The widget values of one of the document's examples."""
-    spec = S.recommended() if example == "recommended" else S.minimal()
+    spec = model_spec.recommended() if example == "recommended" else model_spec.minimal()
     return {
         "named": example == "recommended",
         "n_hidden": len(spec.hidden),
@@ -127,7 +127,7 @@ TASK_MODEL_NAMES = {"regression": "regression_model", "binary": "binary_classifi
                     "multiclass": "multiclass_classifier"}
 
 
-def head_for_task(task: str, named: bool, n_classes: int = 2) -> tuple[S.DenseSpec, str, list[str], str | None]:
+def head_for_task(task: str, named: bool, n_classes: int = 2) -> tuple[model_spec.DenseSpec, str, list[str], str | None]:
     """Output layer, loss, metrics and model name for a task.
 
     regression: one linear unit and mse; binary: one sigmoid unit and binary_crossentropy;
@@ -137,15 +137,15 @@ def head_for_task(task: str, named: bool, n_classes: int = 2) -> tuple[S.DenseSp
     name = TASK_MODEL_NAMES[task] if named else None
     out_name = "output" if named else None
     if task == "binary":
-        return S.DenseSpec(1, "sigmoid", name=out_name), "binary_crossentropy", ["accuracy"], name
+        return model_spec.DenseSpec(1, "sigmoid", name=out_name), "binary_crossentropy", ["accuracy"], name
     if task == "multiclass":
-        return (S.DenseSpec(int(n_classes), "softmax", name=out_name), "sparse_categorical_crossentropy",
+        return (model_spec.DenseSpec(int(n_classes), "softmax", name=out_name), "sparse_categorical_crossentropy",
                 ["accuracy"], name)
     # The minimal example leaves the activation out: Keras's default is linear anyway.
-    return S.DenseSpec(1, "linear" if named else None, name=out_name), "mse", [], name
+    return model_spec.DenseSpec(1, "linear" if named else None, name=out_name), "mse", [], name
 
 
-def head_for(dataset: str, named: bool) -> tuple[S.DenseSpec, str, list[str], str | None]:
+def head_for(dataset: str, named: bool) -> tuple[model_spec.DenseSpec, str, list[str], str | None]:
     """Output layer, loss, metrics and model name that fit the data set's task."""
     return head_for_task(DATASET_TASKS[dataset], named)
 
@@ -166,11 +166,11 @@ def spec_from_controls(
     data_shape: tuple[int, ...] | None = None,
     task: str | None = None,
     n_classes: int = 2,
-) -> S.ModelSpec:
+) -> model_spec.ModelSpec:
     """Widget values (text where the learner types) -> a validated ModelSpec, or SpecError.
 
     For the learner's own data (dataset MY_CSV) `data_shape` and `task` come from the chosen
-    columns (core.userdata.prepare) instead of a built-in data set.
+    columns (engine.userdata.prepare) instead of a built-in data set.
     """
     if dataset == MY_CSV:
         if data_shape is None or task not in TASK_MODEL_NAMES:
@@ -190,8 +190,8 @@ def spec_from_controls(
             raise
         act = activations[i] if i < len(activations) else "relu"
         # "linear" is what Keras does when activation is left out; the code then leaves it out too.
-        hidden.append(S.DenseSpec(u, None if act == "linear" else act, name=f"hidden{i + 1}" if named else None))
-    spec = S.ModelSpec(
+        hidden.append(model_spec.DenseSpec(u, None if act == "linear" else act, name=f"hidden{i + 1}" if named else None))
+    spec = model_spec.ModelSpec(
         input_shape=shape,
         input_name="input_layer" if named else None,
         hidden=hidden,
@@ -213,7 +213,7 @@ def spec_from_controls(
 # ----------------------------------------------------------------------------- compile comparison
 VARY = ("optimizer", "learning_rate", "loss")
 REGRESSION_LOSSES = ("mse", "mae", "huber")
-MAX_COMPARE = 6  # lines on one chart; core.jobs_train.train_many takes at most this many
+MAX_COMPARE = 6  # lines on one chart; lessons.spec_jobs.train_many takes at most this many
 
 
 def parse_rates(text: str) -> list[float]:
@@ -227,7 +227,7 @@ def parse_rates(text: str) -> list[float]:
     return list(dict.fromkeys(rates))  # a rate typed twice is one line
 
 
-def compare_specs(base: S.ModelSpec, vary: str, values: list) -> list[tuple[str, S.ModelSpec]]:
+def compare_specs(base: model_spec.ModelSpec, vary: str, values: list) -> list[tuple[str, model_spec.ModelSpec]]:
     """One (label, spec) per value of the varied setting; everything else stays as in `base`.
 
     When losses are compared, every run also reports MSE: losses differ in scale, so only a
@@ -254,7 +254,7 @@ def compare_specs(base: S.ModelSpec, vary: str, values: list) -> list[tuple[str,
 _OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "adagrad": "Adagrad"}
 
 
-def compile_line(spec: S.ModelSpec) -> str:
+def compile_line(spec: model_spec.ModelSpec) -> str:
     """The `model.compile(...)` statement of the generated code, without importing Keras."""
     metrics = (", metrics=[" + ", ".join(f'"{m}"' for m in spec.metrics) + "]") if spec.metrics else ""
     return (f"model.compile(optimizer=keras.optimizers.{_OPTIMIZER_CLASSES[spec.optimizer]}"

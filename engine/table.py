@@ -14,7 +14,7 @@ def shape_text(shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def _count(variables) -> int:
+def count_params(variables) -> int:
     return int(sum(math.prod(v.shape) for v in variables))
 
 
@@ -50,8 +50,8 @@ def param_table(model) -> pd.DataFrame:
                 "type": type(layer).__name__,
                 "output_shape": shape_text(out.shape) if out is not None else "?",
                 "params": int(layer.count_params()) if layer.built else 0,
-                "trainable": _count(layer.trainable_weights),
-                "non_trainable": _count(layer.non_trainable_weights),
+                "trainable": count_params(layer.trainable_weights),
+                "non_trainable": count_params(layer.non_trainable_weights),
                 "arithmetic": arithmetic(layer),
             }
         )
@@ -61,8 +61,8 @@ def param_table(model) -> pd.DataFrame:
 def totals(model) -> dict:
     return {
         "params": int(model.count_params()),
-        "trainable": _count(model.trainable_weights),
-        "non_trainable": _count(model.non_trainable_weights),
+        "trainable": count_params(model.trainable_weights),
+        "non_trainable": count_params(model.non_trainable_weights),
     }
 
 

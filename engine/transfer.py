@@ -6,14 +6,10 @@ Every job returns plain data: histories, counts, timings, code.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from core import pretrained as P
-from core.freeze import fit_model
-
-__jobs__ = ("step3", "compare", "partial", "finetune", "race", "bn_demo", "workflow")
+from engine import pretrained as pretrained_mod
+from engine.fit_fast import fit_model
 
 BATCH = 16
 HEAD_UNITS = 32
@@ -24,22 +20,22 @@ RACE = ("head", "partial", "full")
 STEP3_VARIANTS = ("document", "input_shape", "gap")
 
 
-def _stopped(ctx) -> bool:
+def stopped(ctx) -> bool:
     """The learner moved on: a multi-run job returns early instead of finishing every run."""
     fn = getattr(ctx, "cancelled", None)
     return bool(fn and fn())
 
 
-def _epochs(e, cap=MAX_EPOCHS) -> int:
+def capped_epochs(e, cap=MAX_EPOCHS) -> int:
     return max(1, min(int(e), cap))
 
 
-def _per_class(n) -> int:
-    return max(1, min(int(n), P.max_per_class()))
+def per_class_count(n) -> int:
+    return max(1, min(int(n), pretrained_mod.max_per_class()))
 
 
 # ---------------------------------------------------------------- building the target model
-def _head(x, seed: int):
+def new_head(x, seed: int):
     """Flatten → Dense(32, relu) → Dense(5, softmax): the new head, seeded the same for every run."""
     import keras
     from keras import layers
@@ -47,10 +43,10 @@ def _head(x, seed: int):
     keras.utils.set_random_seed(seed)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(HEAD_UNITS, activation="relu", name="new_dense")(x)
-    return layers.Dense(len(P.TARGET_CLASSES), activation="softmax", name="new_output")(x)
+    return layers.Dense(len(pretrained_mod.TARGET_CLASSES), activation="softmax", name="new_output")(x)
 
 
-def build_target(strategy: str, seed: int = P.SEED, freeze_upto: int | None = None, training_arg=False,
+def build_target(strategy: str, seed: int = pretrained_mod.SEED, freeze_upto: int | None = None, training_arg=False,
                  freeze_bn: bool = False):
     """(model, base, pretrained) for one strategy.
 
@@ -61,21 +57,21 @@ def build_target(strategy: str, seed: int = P.SEED, freeze_upto: int | None = No
     """
     import keras
 
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     with fresh_names():
         if strategy == "scratch":
             keras.utils.set_random_seed(seed + 7)
             inp = keras.Input(shape=(8, 8, 1), name="digit")
             h = inp
-            for layer in P.feature_layers():
+            for layer in pretrained_mod.feature_layers():
                 h = layer(h)
             base = keras.Model(inp, h, name="digits_base")
             pretrained = None
             training_arg = None  # a fresh network learns its BatchNormalization statistics
         else:
-            pretrained = P.load_pretrained()
-            base = P.base_from(pretrained)
+            pretrained = pretrained_mod.load_pretrained()
+            base = pretrained_mod.base_from(pretrained)
             if strategy == "frozen":
                 base.trainable = False
             elif strategy == "partial":
@@ -91,18 +87,18 @@ def build_target(strategy: str, seed: int = P.SEED, freeze_upto: int | None = No
                         layer.trainable = False
         inputs = keras.Input(shape=(8, 8, 1), name="image")
         x = base(inputs, training=training_arg) if training_arg is not None else base(inputs)
-        model = keras.Model(inputs, _head(x, seed), name=f"digits_5_9_{strategy}")
+        model = keras.Model(inputs, new_head(x, seed), name=f"digits_5_9_{strategy}")
     return model, base, pretrained
 
 
-def _compile(model, lr: float):
+def compile_target(model, lr: float):
     import keras
 
     model.compile(optimizer=keras.optimizers.Adam(float(lr)), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
 
 
-def _learned(base) -> dict:
+def learned_weights(base) -> dict:
     """The base's learned weights per layer (kernels, biases, gamma, beta), without the
     BatchNormalization moving statistics, which are reported on their own."""
     return {
@@ -111,15 +107,15 @@ def _learned(base) -> dict:
     }
 
 
-def _base_drift(base, start: dict) -> float:
+def base_drift(base, start: dict) -> float:
     """How far training moved the base: ‖Δw‖ / ‖w‖ over its learned weights (0 = untouched)."""
-    now = _learned(base)
+    now = learned_weights(base)
     num = sum(float(((a - b) ** 2).sum()) for name in start for a, b in zip(now[name], start[name]))
     den = sum(float((b ** 2).sum()) for name in start for b in start[name])
     return float(np.sqrt(num / den)) if den else 0.0
 
 
-def _largest_rise(values) -> float:
+def largest_rise(values) -> float:
     diffs = np.diff(np.asarray(values, dtype=float))
     return float(max(diffs.max(), 0.0)) if len(diffs) else 0.0
 
@@ -168,8 +164,8 @@ def strategy_code(strategy: str, n_per_class: int, epochs: int, lr: float, k: in
     else:
         lines += [
             "# Step 1: load the pretrained network and cut off its old top (like include_top=False)",
-            f"pretrained = keras.saving.load_model(\"{P.BASE_PATH.relative_to(P.ROOT)}\")",
-            f"base_model = keras.Model(pretrained.input, pretrained.get_layer(\"{P.FEATURE_LAYER}\").output)",
+            f"pretrained = keras.saving.load_model(\"{pretrained_mod.BASE_PATH.relative_to(pretrained_mod.ROOT)}\")",
+            f"base_model = keras.Model(pretrained.input, pretrained.get_layer(\"{pretrained_mod.FEATURE_LAYER}\").output)",
             "",
         ]
         if strategy == "frozen":
@@ -209,25 +205,25 @@ def strategy_code(strategy: str, n_per_class: int, epochs: int, lr: float, k: in
 
 
 # ---------------------------------------------------------------- one training run
-def _run(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=True, emit_tag=None,
+def run_strategy(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=True, emit_tag=None,
          init_weights=None, freeze_bn=False):
-    from core.table import totals
+    from engine.table import totals
 
-    x_tr, y_tr, x_te, y_te = P.target_data(n_per_class, seed)
+    x_tr, y_tr, x_te, y_te = pretrained_mod.target_data(n_per_class, seed)
     model, base, pretrained = build_target(strategy, seed, k, training_arg=False if training_false else None,
                                            freeze_bn=freeze_bn)
     if init_weights is not None:
         model.set_weights(init_weights)
-    _compile(model, lr)
-    start = _learned(base)
-    stats_start = _bn_stats(base)
+    compile_target(model, lr)
+    start = learned_weights(base)
+    stats_start = bn_stats(base)
 
     def emit(msg):
         ctx.emit({"run": emit_tag or strategy, **msg})
 
     res = fit_model(ctx, model, x_tr, y_tr, epochs, BATCH, x_te, y_te, seed=seed, emit=emit)
     h = res["history"]
-    _, _, xs, ys = P.source_data()
+    _, _, xs, ys = pretrained_mod.source_data()
     out = {
         "strategy": strategy,
         "totals": totals(model),
@@ -235,11 +231,11 @@ def _run(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=Tr
         "test_accuracy": h["val_accuracy"][-1],
         "best_test_accuracy": max(h["val_accuracy"]),
         "gap": h["accuracy"][-1] - h["val_accuracy"][-1],
-        "largest_loss_rise": _largest_rise(h["val_loss"]),
-        "base_drift": _base_drift(base, start),
-        "bn_stats_change": _bn_change(stats_start, _bn_stats(base)),
+        "largest_loss_rise": largest_rise(h["val_loss"]),
+        "base_drift": base_drift(base, start),
+        "bn_stats_change": bn_change(stats_start, bn_stats(base)),
         # The old task, measured through the old top on the base as it is now.
-        "old_task_accuracy": P.accuracy(pretrained, xs, ys) if pretrained is not None else None,
+        "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
         "n_train": int(len(y_tr)),
         "n_test": int(len(y_te)),
         **res,
@@ -247,306 +243,18 @@ def _run(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=Tr
     return out, model
 
 
-def _bn_stats(base) -> dict:
+def bn_stats(base) -> dict:
     return {
         layer.name: [layer.moving_mean.numpy().copy(), layer.moving_variance.numpy().copy()]
         for layer in base.layers if type(layer).__name__ == "BatchNormalization"
     }
 
 
-def _bn_change(before: dict, after: dict) -> dict:
+def bn_change(before: dict, after: dict) -> dict:
     return {
         name: {
             "mean": float(np.abs(after[name][0] - before[name][0]).max()),
             "variance": float(np.abs(after[name][1] - before[name][1]).max()),
         }
         for name in before
-    }
-
-
-# ---------------------------------------------------------------- jobs: transfer_learning page
-def workflow(ctx) -> dict:
-    """The four steps on the shipped base, each with what Keras reports after it."""
-    import keras
-
-    from core.pretrained import layer_rows
-    from core.table import totals
-
-    pretrained = P.load_pretrained()
-    base = P.base_from(pretrained)
-    step1 = {"layers": layer_rows(base), "totals": totals(base), "old_top": [
-        layer.name for layer in pretrained.layers[len(base.layers):]]}
-    base.trainable = False
-    step2 = {"totals": totals(base), "trainable_weights": len(base.trainable_weights)}
-    from core.build import fresh_names
-
-    with fresh_names():
-        inputs = keras.Input(shape=(8, 8, 1), name="image")
-        model = keras.Model(inputs, _head(base(inputs, training=False), P.SEED), name="digits_5_9")
-    step3 = {"layers": layer_rows(model), "totals": totals(model)}
-    return {
-        "step1": step1, "step2": step2, "step3": step3,
-        "base_path": str(P.BASE_PATH.relative_to(P.ROOT)),
-        "max_per_class": P.max_per_class(),
-        "snippets": step_snippets(),
-    }
-
-
-def step_snippets() -> dict:
-    """The four steps as short code blocks (the full runnable script comes with each run)."""
-    path = P.BASE_PATH.relative_to(P.ROOT)
-    return {
-        "step1": (
-            f"pretrained = keras.saving.load_model(\"{path}\")  # digits 0–4, trained offline\n"
-            "# cut off the old top, like include_top=False in keras.applications\n"
-            f"base_model = keras.Model(pretrained.input, pretrained.get_layer(\"{P.FEATURE_LAYER}\").output)\n"
-        ),
-        "step2": "base_model.trainable = False\n",
-        "step3": (
-            "inputs = keras.Input(shape=(8, 8, 1))\n"
-            "x = base_model(inputs, training=False)\n" + HEAD_CODE
-        ),
-        "step4": (
-            "model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n"
-            "model.fit(x_train, y_train, epochs=30, validation_data=(x_test, y_test))\n"
-        ),
-    }
-
-
-def compare(ctx, n_per_class: int = 5, epochs: int = 30, lr: float = 1e-2, seed: int = P.SEED) -> dict:
-    """Frozen base + new head, unfrozen base, and the same network from scratch, on the same data."""
-    n = _per_class(n_per_class)
-    epochs = _epochs(epochs)
-    runs = {}
-    for s in STRATEGIES:
-        if _stopped(ctx):
-            return {"cancelled": True}
-        out, _ = _run(ctx, s, n, epochs, lr, seed)
-        out["code"] = strategy_code(s, n, epochs, lr)
-        runs[s] = out
-    _, _, xs, ys = P.source_data()
-    return {
-        "n_per_class": n,
-        "epochs": epochs,
-        "lr": float(lr),
-        "runs": runs,
-        "old_task_before": P.accuracy(P.load_pretrained(), xs, ys),
-        "max_per_class": P.max_per_class(),
-    }
-
-
-def _step3_code(variant: str) -> str:
-    shape = ", input_shape=(224, 224, 3)" if variant == "input_shape" else ""
-    pool = "GlobalAveragePooling2D" if variant == "gap" else "Flatten"
-    comment = {
-        "document": "  # the document's Step 3, as written",
-        "input_shape": "  # fix 1: a fully known input shape",
-        "gap": "  # fix 2: pooling works for any image size",
-    }[variant]
-    return (
-        "import keras\n"
-        "from keras import layers\n\n"
-        "# weights=None builds the same network offline; the document loads weights='imagenet'\n"
-        f"base_model = keras.applications.VGG16(weights=None, include_top=False{shape})\n"
-        "base_model.trainable = False\n\n"
-        "x = base_model.output\n"
-        f"x = layers.{pool}()(x){comment}\n"
-        "x = layers.Dense(128, activation=\"relu\")(x)\n"
-        "outputs = layers.Dense(10, activation=\"softmax\")(x)\n"
-        "model = keras.Model(base_model.input, outputs)\n"
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _step3(variant: str) -> dict:
-    import keras
-    from keras import layers
-
-    from core.build import fresh_names
-    from core.errors import capture
-    from core.pretrained import layer_rows
-    from core.table import shape_text, totals
-
-    kw = {"weights": None, "include_top": False}
-    if variant == "input_shape":
-        kw["input_shape"] = (224, 224, 3)
-    built: dict = {}
-
-    def go():
-        with fresh_names():
-            base = keras.applications.VGG16(**kw)
-            base.trainable = False
-            built["base_output"] = shape_text(base.output.shape)
-            x = base.output
-            x = (layers.GlobalAveragePooling2D() if variant == "gap" else layers.Flatten())(x)
-            built["pooled"] = shape_text(x.shape)
-            x = layers.Dense(128, activation="relu")(x)
-            outputs = layers.Dense(10, activation="softmax")(x)
-            model = keras.Model(base.input, outputs)
-            built["totals"] = totals(model)
-            built["base_totals"] = totals(base)
-            built["head"] = layer_rows(model)[len(base.layers):]
-            built["n_layers"] = len(model.layers)
-
-    err = capture(go)
-    out = {"variant": variant, "code": _step3_code(variant), "ok": err is None, **built}
-    if err is not None:
-        out["error"] = (err.type, err.message)
-    return out
-
-
-def step3(ctx, variant: str = "document") -> dict:
-    """The document's Step 3 on VGG16 as written (fails in Keras 3), and its two fixes."""
-    return _step3(variant if variant in STEP3_VARIANTS else "document")
-
-
-# ---------------------------------------------------------------- jobs: fine_tuning page
-def partial(ctx, k: int = 0) -> dict:
-    """base_model.layers[:k] frozen: per-layer trainable / non-trainable counts, and the loop."""
-    from core.pretrained import layer_rows
-    from core.table import totals
-
-    model, base, _ = build_target("partial", freeze_upto=k)
-    n = len(base.layers)
-    k = max(0, min(int(k), n))
-    return {
-        "k": k,
-        "n_layers": n,
-        "layers": layer_rows(base),
-        "base_totals": totals(base),
-        "totals": totals(model),
-        "head": layer_rows(model)[2:],
-        "code": "\n".join([
-            f"for layer in base_model.layers[:{k}]:",
-            "    layer.trainable = False",
-            f"for layer in base_model.layers[{k}:]:",
-            "    layer.trainable = True",
-            "",
-            "for layer in base_model.layers:",
-            "    print(layer.name, layer.trainable)",
-        ]) + "\n",
-        "listing": "\n".join(f"{layer.name} {layer.trainable}" for layer in base.layers),
-    }
-
-
-def finetune(ctx, k: int = 8, lr: float = 1e-3, n_per_class: int = 5, epochs: int = 30,
-             seed: int = P.SEED) -> dict:
-    """One run with base_model.layers[:k] frozen."""
-    n = _per_class(n_per_class)
-    epochs = _epochs(epochs)
-    out, _ = _run(ctx, "partial", n, epochs, lr, seed, k=int(k))
-    out["code"] = strategy_code("partial", n, epochs, lr, k=int(k))
-    out["k"] = int(k)
-    return out
-
-
-def _head_phase(ctx, n, epochs, lr, seed):
-    """Phase 1 of the usual recipe: train only the new head on the frozen base; return its weights."""
-    out, model = _run(ctx, "frozen", n, epochs, lr, seed, emit_tag="phase1")
-    return out, model.get_weights()
-
-
-def race(ctx, k: int = 8, lr_normal: float = 1e-3, lr_low: float = 1e-5, n_per_class: int = 5,
-         head_epochs: int = 20, epochs: int = 20, seed: int = P.SEED) -> dict:
-    """Fine-tuning race: head only vs layers[:k] frozen vs everything unfrozen, at two learning rates.
-
-    All six runs start from the same point: the new head already trained on the frozen base
-    (phase 1, as in the Keras transfer-learning guide), so the curves show only what
-    unfreezing and the learning rate do.
-    """
-    n = _per_class(n_per_class)
-    head_epochs = _epochs(head_epochs, MAX_RUN_EPOCHS_RACE)
-    epochs = _epochs(epochs, MAX_RUN_EPOCHS_RACE)
-    phase1, start = _head_phase(ctx, n, head_epochs, lr_normal, seed)
-    runs = []
-    for lr in (float(lr_normal), float(lr_low)):
-        for kind in RACE:
-            if _stopped(ctx):
-                return {"cancelled": True}
-            strategy = {"head": "frozen", "partial": "partial", "full": "unfrozen"}[kind]
-            out, _ = _run(ctx, strategy, n, epochs, lr, seed, k=int(k), emit_tag=f"{kind}@{lr:g}",
-                          init_weights=start)
-            out.update({"kind": kind, "lr": lr})
-            out.pop("code", None)
-            runs.append(out)
-    return {
-        "k": int(k), "n_per_class": n, "head_epochs": head_epochs, "epochs": epochs,
-        "phase1": {"history": phase1["history"], "test_accuracy": phase1["test_accuracy"]},
-        "runs": runs,
-        "code": race_code(int(k), lr_normal, lr_low, n, head_epochs, epochs),
-    }
-
-
-def race_code(k, lr_normal, lr_low, n, head_epochs, epochs) -> str:
-    return "\n".join([
-        "import keras",
-        "import numpy as np",
-        "from keras import layers",
-        "",
-        data_code(n).rstrip("\n"),
-        "",
-        "def make_model():",
-        f"    pretrained = keras.saving.load_model(\"{P.BASE_PATH.relative_to(P.ROOT)}\")",
-        f"    base_model = keras.Model(pretrained.input, pretrained.get_layer(\"{P.FEATURE_LAYER}\").output)",
-        "    inputs = keras.Input(shape=(8, 8, 1))",
-        "    x = base_model(inputs, training=False)",
-        "    x = layers.Flatten()(x)",
-        f"    x = layers.Dense({HEAD_UNITS}, activation=\"relu\")(x)",
-        "    outputs = layers.Dense(5, activation=\"softmax\")(x)",
-        "    return keras.Model(inputs, outputs), base_model",
-        "",
-        "def train(model, lr, epochs):",
-        "    model.compile(optimizer=keras.optimizers.Adam(lr), loss=\"sparse_categorical_crossentropy\",",
-        "                  metrics=[\"accuracy\"])  # compile again after every trainable change",
-        f"    return model.fit(x_train, y_train, epochs=epochs, batch_size={BATCH},",
-        "                     validation_data=(x_test, y_test))",
-        "",
-        "# phase 1: only the new head learns",
-        "model, base_model = make_model()",
-        "base_model.trainable = False",
-        f"train(model, {lr_normal:g}, {head_epochs})",
-        "start = model.get_weights()",
-        "",
-        "# phase 2: the race, every run from the same starting point",
-        f"for lr in ({lr_normal:g}, {lr_low:g}):",
-        "    for run in (\"head\", \"partial\", \"full\"):",
-        "        model, base_model = make_model()",
-        "        model.set_weights(start)",
-        "        for i, layer in enumerate(base_model.layers):",
-        f"            layer.trainable = {{\"head\": False, \"partial\": i >= {k}, \"full\": True}}[run]",
-        f"        train(model, lr, {epochs})",
-    ]) + "\n"
-
-
-BN_VARIANTS = ("training_false", "default", "bn_frozen")
-
-
-def bn_demo(ctx, n_per_class: int = 5, epochs: int = 20, lr: float = 1e-3, seed: int = P.SEED) -> dict:
-    """Fine-tune the whole base three ways and watch BatchNormalization's moving statistics.
-
-    training_false: base_model(inputs, training=False), the advice of the Keras guide;
-    default: base_model(inputs); bn_frozen: the BatchNormalization layers set trainable=False.
-    Each reports how far the moving mean/variance moved and the accuracy on both tasks.
-    """
-    n = _per_class(n_per_class)
-    epochs = _epochs(epochs, MAX_RUN_EPOCHS_RACE)
-    runs = {}
-    for variant in BN_VARIANTS:
-        if _stopped(ctx):
-            return {"cancelled": True}
-        out, _ = _run(ctx, "unfrozen", n, epochs, lr, seed, training_false=(variant != "default"),
-                      emit_tag=variant, freeze_bn=(variant == "bn_frozen"))
-        out["code"] = strategy_code("unfrozen", n, epochs, lr, training_false=(variant != "default"),
-                                    freeze_bn=(variant == "bn_frozen"))
-        out["stats_moved"] = any(v["mean"] > 0 or v["variance"] > 0 for v in out["bn_stats_change"].values())
-        runs[variant] = out
-    same = all(
-        runs["training_false"]["history"][k] == runs["default"]["history"][k] for k in runs["default"]["history"]
-    )
-    import keras
-
-    return {
-        "n_per_class": n, "epochs": epochs, "lr": float(lr), "runs": runs, "keras_version": keras.__version__,
-        "training_false_kept_stats": not runs["training_false"]["stats_moved"],
-        "training_false_same_as_default": same,
     }

@@ -5,22 +5,19 @@ Streamlit process and keeps it in the session; only the finished arrays travel t
 where `train` (a job) fits the model on them through the same engine as the built-in data.
 
 Every rejection is a `SpecError` whose code names a message in content/<lang>/build_and_train.toml
-(prefix `csv_`). The preparation is written so that `core.exports.csv_source` can spell out
+(prefix `csv_`). The preparation is written so that `engine.exports.csv_source` can spell out
 the same steps as plain pandas code: what the learner downloads redoes exactly this.
 """
 from __future__ import annotations
 
 import csv
 import io
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from core.validate import SpecError
-
-__jobs__ = ("train",)
+from engine.validate import SpecError
 
 MAX_BYTES = 5 * 1024 * 1024  # the same as server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 10_000
@@ -231,52 +228,3 @@ def example_csv() -> bytes:
     return df.rename(columns={"target": "species"}).to_csv(index=False).encode()
 
 
-# ----------------------------------------------------------------------------- job
-def _confusion(model, x, y, n_classes: int, val_start: int) -> dict:
-    """Counts of (true class, predicted class) on the validation rows (all rows if none)."""
-    part = slice(val_start, None) if val_start < len(x) else slice(None)
-    p = np.asarray(model(x[part], training=False))
-    pred = (p[:, 0] > 0.5).astype(int) if p.shape[1] == 1 else p.argmax(1)
-    true = y[part, 0].astype(int)
-    m = np.zeros((n_classes, n_classes), dtype=int)
-    np.add.at(m, (true, pred), 1)
-    return {"kind": "confusion", "matrix": m.tolist(), "on_validation": val_start < len(x)}
-
-
-def train(ctx, spec: dict, x, y, task: str, with_predict: bool = True) -> dict:
-    """Train a spec on the learner's arrays; the same result shape as core.jobs_train.train.
-
-    Plots by task: regression (and yes/no with one or two features) as on the built-in data;
-    otherwise a confusion matrix of the validation rows.
-    """
-    from core import data as D
-    from core import jobs_train as J
-    from core import spec as S
-    from core.validate import validate_spec
-
-    t0 = time.perf_counter()
-    try:
-        s = validate_spec(S.ModelSpec.from_dict(spec))
-    except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
-    if task not in ("regression", "binary", "multiclass"):
-        return {"ok": False, "spec_error": ("choice_invalid", {"field": "task", "value": str(task)[:40]})}
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y, dtype="float32")
-    if x.ndim != 2 or y.shape != (len(x), 1) or tuple(s.input_shape) != (x.shape[1],):
-        return {"ok": False, "spec_error": ("csv_shape_mismatch", {})}
-    d = D.Dataset("my_csv", x, y, task, (x.shape[1],))
-    try:
-        model, hist = J._fit(ctx, s, d, ctx.emit)
-    except Exception as exc:  # Keras's own words, as for the built-in data
-        return J._keras_error(exc)
-    out = J._outcome(hist, t0)
-    if not with_predict or hist.epochs_run == 0:
-        out["predict"] = None
-    elif task == "regression" or (task == "binary" and x.shape[1] <= 2):
-        out["predict"] = J.predictions(model, d, s.validation_split)
-    else:
-        n = len(x)
-        val_start = int(np.floor(n * (1.0 - s.validation_split))) if s.validation_split else n
-        out["predict"] = _confusion(model, x, y, max(2, int(spec["output"]["units"])), val_start)
-    return out

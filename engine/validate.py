@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import re
 
-from core import spec as S
+import numpy as np
+
+from engine import spec as model_spec
 
 # Caps against runaway work. Big enough for every lesson, small enough for a 2-core server.
 MAX_RANK = 4
@@ -118,12 +120,12 @@ def check_name(name: str | None, field: str = "name") -> str | None:
     return name
 
 
-def _check_choice(value, choices, field):
+def check_choice(value, choices, field):
     if value not in choices:
         raise SpecError("choice_invalid", field=field, value=str(value)[:40])
 
 
-def count_dense_params(spec: S.ModelSpec) -> int:
+def count_dense_params(spec: model_spec.ModelSpec) -> int:
     """Parameters of the whole stack, by the Dense formula, without building anything."""
     fan_in = spec.input_shape[-1] if not spec.flatten else math.prod(spec.input_shape)
     total = 0
@@ -133,7 +135,7 @@ def count_dense_params(spec: S.ModelSpec) -> int:
     return total
 
 
-def validate_spec(spec: S.ModelSpec) -> S.ModelSpec:
+def validate_spec(spec: model_spec.ModelSpec) -> model_spec.ModelSpec:
     """Raise SpecError for the first problem found; return the spec unchanged if fine."""
     if not spec.input_shape:
         raise SpecError("shape_empty")
@@ -141,7 +143,7 @@ def validate_spec(spec: S.ModelSpec) -> S.ModelSpec:
     if spec.batch_size is not None and not 1 <= int(spec.batch_size) <= MAX_FIT_BATCH:
         raise SpecError("out_of_range", field="batch_size", value=spec.batch_size, lo=1, hi=MAX_FIT_BATCH)
     if spec.input_dtype is not None:
-        _check_choice(spec.input_dtype, S.DTYPES, "dtype")
+        check_choice(spec.input_dtype, model_spec.DTYPES, "dtype")
     if len(spec.hidden) > MAX_LAYERS:
         raise SpecError("too_many_layers", n=len(spec.hidden), max=MAX_LAYERS)
     names = [spec.input_name] if spec.input_name else []
@@ -151,10 +153,10 @@ def validate_spec(spec: S.ModelSpec) -> S.ModelSpec:
         if layer.units > MAX_UNITS:
             raise SpecError("units_too_big", layer=i + 1, units=layer.units, max=MAX_UNITS)
         if layer.activation is not None:
-            _check_choice(layer.activation, S.ACTIVATIONS, "activation")
-        _check_choice(layer.kernel_initializer, S.INITIALIZERS, "kernel_initializer")
-        _check_choice(layer.bias_initializer, S.INITIALIZERS, "bias_initializer")
-        _check_choice(layer.kernel_regularizer, S.REGULARIZERS, "kernel_regularizer")
+            check_choice(layer.activation, model_spec.ACTIVATIONS, "activation")
+        check_choice(layer.kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
+        check_choice(layer.bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
+        check_choice(layer.kernel_regularizer, model_spec.REGULARIZERS, "kernel_regularizer")
         if layer.name:
             check_name(layer.name)
             names.append(layer.name)
@@ -166,10 +168,10 @@ def validate_spec(spec: S.ModelSpec) -> S.ModelSpec:
     params = count_dense_params(spec)
     if params > MAX_PARAMS:
         raise SpecError("too_many_params", n=params, max=MAX_PARAMS)
-    _check_choice(spec.optimizer, S.OPTIMIZERS, "optimizer")
-    _check_choice(spec.loss, S.LOSSES, "loss")
+    check_choice(spec.optimizer, model_spec.OPTIMIZERS, "optimizer")
+    check_choice(spec.loss, model_spec.LOSSES, "loss")
     for m in spec.metrics:
-        _check_choice(m, S.METRICS, "metrics")
+        check_choice(m, model_spec.METRICS, "metrics")
     if not (LR_MIN <= spec.learning_rate <= LR_MAX):
         raise SpecError("out_of_range", field="learning_rate", value=spec.learning_rate, lo=LR_MIN, hi=LR_MAX)
     if not 1 <= spec.epochs <= MAX_EPOCHS:
@@ -179,3 +181,29 @@ def validate_spec(spec: S.ModelSpec) -> S.ModelSpec:
     if not 0.0 <= spec.validation_split < 0.9:
         raise SpecError("out_of_range", field="validation_split", value=spec.validation_split, lo=0, hi=0.9)
     return spec
+
+
+def rejected(e: SpecError) -> dict:
+    return {"ok": False, "spec_error": (e.code, e.params)}
+
+
+def check_int(value, lo: int, hi: int, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise SpecError("not_an_integer", field=field, text=str(value)[:40])
+    if not lo <= int(value) <= hi:
+        raise SpecError("out_of_range", field=field, value=int(value), lo=lo, hi=hi)
+    return int(value)
+
+
+def check_shape(shape) -> tuple[int, ...]:
+    if not isinstance(shape, (list, tuple)) or not shape:
+        raise SpecError("shape_empty")
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in shape):
+        raise SpecError("shape_syntax", text=str(shape)[:40])
+    return parse_shape(format_shape(tuple(int(d) for d in shape)))
+
+
+MAX_STEPS = 1000
+
+
+SEED_MAX = 10_000

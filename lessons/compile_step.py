@@ -6,14 +6,11 @@ let the page show exactly that, from the installed Keras, instead of asserting i
 """
 from __future__ import annotations
 
-import re
-
-from core import spec as S
-
-__jobs__ = ("facts", "leave_out")
+from engine import spec as model_spec
+from engine.keras_errors import keras_said
+from runtime.jobs import job
 
 LEAVE_OUT = ("nothing", "optimizer", "loss", "metrics", "compile")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def compile_call(what: str, optimizer: str = "adam", loss: str = "mse", metrics=("mae",)) -> str:
@@ -31,6 +28,7 @@ def compile_call(what: str, optimizer: str = "adam", loss: str = "mse", metrics=
     return f"model.compile({', '.join(args)})\n{fit}"
 
 
+@job
 def facts(ctx) -> dict:
     """compile()'s own defaults, read from the installed Keras."""
     import inspect
@@ -46,10 +44,7 @@ def facts(ctx) -> dict:
     }
 
 
-def _err(exc: Exception) -> tuple[str, str]:
-    return type(exc).__name__, _ANSI.sub("", str(exc)).strip()[:1200]
-
-
+@job
 def leave_out(ctx, what: str, loss: str = "mse") -> dict:
     """Build the recommended model, compile it without `what`, fit two epochs; report each step.
 
@@ -60,10 +55,10 @@ def leave_out(ctx, what: str, loss: str = "mse") -> dict:
         what = "nothing"
     if loss not in ("mse", "mae", "huber"):
         loss = "mse"
-    from core.build import build_model
-    from core.data import load
+    from engine.build import build_model
+    from engine.data import load
 
-    model = build_model(S.recommended())
+    model = build_model(model_spec.recommended())
     d = load("curve", 0)
     out = {"what": what, "code": compile_call(what, loss=loss), "compile_error": None, "fit_error": None,
            "optimizer": None, "learning_rate": None, "history_keys": []}
@@ -73,14 +68,14 @@ def leave_out(ctx, what: str, loss: str = "mse") -> dict:
         try:
             model.compile(**kwargs)
         except Exception as exc:  # the lesson is whatever Keras says
-            out["compile_error"] = _err(exc)
+            out["compile_error"] = keras_said(exc)
             return out
         out["optimizer"] = type(model.optimizer).__name__
         out["learning_rate"] = float(model.optimizer.learning_rate.numpy())
     try:
         hist = model.fit(d.x[:128], d.y[:128], epochs=2, batch_size=32, verbose=0)
     except Exception as exc:
-        out["fit_error"] = _err(exc)
+        out["fit_error"] = keras_said(exc)
         return out
     out["history_keys"] = list(hist.history)
     return out

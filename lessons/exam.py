@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.validate import SpecError, parse_int
+from engine.validate import SpecError, parse_int
 
 CHOICE, MULTI, NUMBER = "choice", "multi", "number"
 MAX_NUMBER_ANSWER = 10_000_000

@@ -6,12 +6,10 @@ bundled 8×8 digits, small enough to train in a second.
 """
 from __future__ import annotations
 
-import contextlib
-import time
-
 import numpy as np
 
-__jobs__ = ("describe", "train", "recompile_demo")
+from engine.fit_fast import fit_model, no_leak
+from runtime.jobs import job
 
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
 MAX_EPOCHS = 30
@@ -21,56 +19,12 @@ SEED = 0
 RECOMPILE_SAMPLES = 600
 
 
-# ---------------------------------------------------------------- training helper (shared)
-@contextlib.contextmanager
-def _no_leak():
-    """core.train's guard that lets TensorFlow free what a plain model.fit traced."""
-    from core.train import forget_custom_gradients
-
-    with forget_custom_gradients():
-        yield
-
-
-def fit_model(ctx, model, x, y, epochs: int, batch_size: int, x_val=None, y_val=None, seed: int = 0,
-              emit=None) -> dict:
-    """Train a compiled model with core.train.fit_fast, streaming each epoch to `emit`.
-
-    Validation data are appended behind the training data and taken back off with
-    `validation_split`, exactly as Keras splits (the last samples, before shuffling).
-    Returns {"history", "seconds_per_epoch", "seconds", "engine", "status"}.
-    """
-    vs = 0.0
-    if x_val is not None:
-        n_tr, n_val = len(x), len(x_val)
-        x = np.concatenate([x, x_val])
-        y = np.concatenate([y, y_val])
-        vs = (n_val - 0.5) / (n_tr + n_val)  # floor(n * (1 - vs)) == n_tr, free of rounding
-    cancelled = getattr(ctx, "cancelled", None)
-    from core.train import fit_fast
-
-    def on_epoch(epoch, logs):
-        if emit is not None:
-            emit({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
-
-    t0 = time.perf_counter()
-    hist = fit_fast(model, x, y, epochs=epochs, batch_size=batch_size, validation_split=vs,
-                    shuffle=True, seed=seed, on_epoch=on_epoch, cancelled=cancelled)
-    run = max(hist.seconds - hist.trace_seconds, 1e-9)
-    return {
-        "history": {k: [float(v) for v in vals] for k, vals in hist.items()},
-        "seconds_per_epoch": run / max(hist.epochs_run, 1),
-        "seconds": time.perf_counter() - t0,
-        "engine": hist.engine,
-        "status": hist.status,
-    }
-
-
 # ---------------------------------------------------------------- data and model
 def digits(seed: int = SEED):
     """All ten digits, 8×8×1 in [0, 1]; a fixed 80/20 split."""
-    from core.pretrained import _digits
+    from engine.pretrained import digits_dataset
 
-    x, y = _digits()
+    x, y = digits_dataset()
     order = np.random.default_rng(seed).permutation(len(y))
     cut = int(len(y) * 0.8)
     tr, te = order[:cut], order[cut:]
@@ -92,7 +46,7 @@ def build(model_trainable: bool = True):
     import keras
     from keras import layers
 
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     keras.utils.set_random_seed(SEED)
     with fresh_names():
@@ -146,15 +100,16 @@ def _listing(model) -> str:
 
 
 def _layer_rows(model):
-    from core.pretrained import layer_rows
+    from engine.pretrained import layer_rows
 
     return layer_rows(model)
 
 
-def describe(ctx, frozen=(), model_trainable: bool = True) -> dict:
+@job
+def describe_freeze(ctx, frozen=(), model_trainable: bool = True) -> dict:
     """The lesson model with the chosen layers frozen: listing, per-layer counts, graph, code."""
-    from core.graph import model_graph, to_dot
-    from core.table import totals
+    from engine.graph import model_graph, to_dot
+    from engine.table import totals
 
     frozen = _clean_frozen(frozen)
     model = build(model_trainable)
@@ -249,11 +204,12 @@ def train_code(frozen, model_trainable: bool, epochs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def train(ctx, frozen=(), model_trainable: bool = True, epochs: int = 5, seed: int = SEED) -> dict:
+@job
+def train_freeze(ctx, frozen=(), model_trainable: bool = True, epochs: int = 5, seed: int = SEED) -> dict:
     """Train the lesson model with the chosen layers frozen; prove which weights moved."""
     import warnings
 
-    from core.table import totals
+    from engine.table import totals
 
     frozen = _clean_frozen(frozen)
     epochs = max(1, min(int(epochs), MAX_EPOCHS))
@@ -265,7 +221,7 @@ def train(ctx, frozen=(), model_trainable: bool = True, epochs: int = 5, seed: i
     start = _weights_by_layer(model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _no_leak():
+        with no_leak():
             step = backprop_step(model, x_tr[:BATCH], y_tr[:BATCH])
         run = fit_model(ctx, model, x_tr, y_tr, epochs, BATCH, x_te, y_te, seed=seed, emit=ctx.emit)
     change = _change(start, _weights_by_layer(model))
@@ -315,6 +271,7 @@ def recompile_code(layer: str, compile_again: bool, epochs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@job
 def recompile_demo(ctx, layer: str = "dense1", compile_again: bool = False, epochs: int = 2) -> dict:
     """Train with model.fit, freeze a layer, train again with or without compile() in between.
 
@@ -329,7 +286,7 @@ def recompile_demo(ctx, layer: str = "dense1", compile_again: bool = False, epoc
     x, y = x_tr[:RECOMPILE_SAMPLES], y_tr[:RECOMPILE_SAMPLES]
     model = build(True)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with _no_leak():
+    with no_leak():
         h1 = model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
         target = model.get_layer(layer)
         target.trainable = False
@@ -339,7 +296,7 @@ def recompile_demo(ctx, layer: str = "dense1", compile_again: bool = False, epoc
         counted = len(model.trainable_weights)
         h2 = model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
     change = _change(before, _weights_by_layer(model))
-    from core.table import totals
+    from engine.table import totals
 
     return {
         "layer": layer,

@@ -7,11 +7,11 @@ jobs run in worker processes that import it once at start (warm), and a worker i
 replaced after `max_jobs` jobs or once it has grown by `max_growth_mb`, which turns the
 leak into a bounded sawtooth.
 
-A job is `("core.module:function", kwargs)`. The worker imports the module and runs the
-function only if its name is listed in the module's `__jobs__`: a worker never runs
+A job is `("lessons.module:function", kwargs)` on the wire. The worker runs it only if the
+name resolves to a function marked `@job` (runtime.jobs): a worker never runs
 arbitrary code named by a request. Results and messages are pickled plain data.
 
-Design: each worker is `python -m core.pool --worker FD`, joined to the parent by a private
+Design: each worker is `python -m runtime.pool --worker FD`, joined to the parent by a private
 socketpair (no listener, no `multiprocessing` main-module re-import, so a worker started
 from `streamlit run` does not import Streamlit). One dispatcher thread in the parent waits on
 every worker's socket, routes each message to its job, hands pending jobs to idle workers,
@@ -42,9 +42,11 @@ from pathlib import Path
 # 'ndarray'", seen in AppTest). Importing it here, before any thread starts, rules that out.
 import numpy  # noqa: E402,F401
 
+from runtime.jobs import JOB_PACKAGES, resolve
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = 2
-# core.train frees what each fit traces, so a worker barely grows; recycling is the backstop
+# engine.fit_fast frees what each fit traces, so a worker barely grows; recycling is the backstop
 # for jobs that still leak (other pages' Keras calls, a TensorFlow upgrade).
 DEFAULT_MAX_JOBS = 500
 DEFAULT_MAX_GROWTH_MB = 150.0
@@ -86,17 +88,6 @@ class JobCancelled(RuntimeError):
 
 class RemoteError(RuntimeError):
     """A job raised an exception that could not be sent back as itself."""
-
-
-def resolve(job: str, prefixes=("core.",)):
-    """`"core.module:function"` -> the function, if the module lists it in `__jobs__`."""
-    mod_name, _, fn_name = str(job).partition(":")
-    if not fn_name or not any(mod_name.startswith(p) for p in prefixes):
-        raise ValueError(f"not a job: {job}")
-    mod = importlib.import_module(mod_name)
-    if fn_name not in getattr(mod, "__jobs__", ()):
-        raise ValueError(f"not a job: {job}")
-    return getattr(mod, fn_name)
 
 
 class Job:
@@ -210,7 +201,7 @@ class Pool:
         max_growth_mb: float | None = None,
         warmup: str | None = None,
         preload: tuple = (),
-        prefixes: tuple = ("core.",),
+        prefixes: tuple = JOB_PACKAGES,
         env: dict | None = None,
     ):
         self.size = max(1, int(workers or default_workers()))
@@ -340,7 +331,7 @@ class Pool:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("KERAS_BACKEND", "tensorflow")
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        cmd = [sys.executable, "-m", "core.pool", "--worker", str(child_sock.fileno()),
+        cmd = [sys.executable, "-m", "runtime.pool", "--worker", str(child_sock.fileno()),
                "--prefixes", ",".join(self.prefixes), "--preload", ",".join(self.preload),
                "--warmup", self.warmup or ""]
         proc = subprocess.Popen(cmd, pass_fds=(child_sock.fileno(),), cwd=str(ROOT), env=env, stdin=subprocess.DEVNULL)
@@ -498,7 +489,7 @@ class _InlineCtx:
 class InlinePool:
     """Same API, no processes: each job runs in a thread of this process (KFL_INPROCESS=1, debugging)."""
 
-    def __init__(self, prefixes: tuple = ("core.",), **_ignored):
+    def __init__(self, prefixes: tuple = JOB_PACKAGES, **_ignored):
         self.prefixes = tuple(prefixes)
         self.size = 1
 
@@ -633,7 +624,7 @@ def _main(argv: list[str]) -> None:
     args = dict(zip(argv[::2], argv[1::2]))
     _worker_main(
         int(args["--worker"]),
-        tuple(p for p in args.get("--prefixes", "core.").split(",") if p),
+        tuple(p for p in args.get("--prefixes", ",".join(JOB_PACKAGES)).split(",") if p),
         tuple(p for p in args.get("--preload", "").split(",") if p),
         args.get("--warmup", ""),
     )

@@ -25,12 +25,12 @@ import numpy as np  # noqa: E402
 
 
 def main(argv=None) -> dict:
-    from core import pretrained as P
+    from engine import pretrained
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(P.BASE_PATH))
-    ap.add_argument("--seed", type=int, default=P.SEED)
-    ap.add_argument("--epochs", type=int, default=P.PRETRAIN_EPOCHS)
+    ap.add_argument("--out", default=str(pretrained.BASE_PATH))
+    ap.add_argument("--seed", type=int, default=pretrained.SEED)
+    ap.add_argument("--epochs", type=int, default=pretrained.PRETRAIN_EPOCHS)
     ap.add_argument("--compare", action="store_true", help="compare the result with the shipped base")
     args = ap.parse_args(argv)
 
@@ -38,33 +38,33 @@ def main(argv=None) -> dict:
 
     tf.config.experimental.enable_op_determinism()
     t0 = time.perf_counter()
-    model, hist = P.pretrain(seed=args.seed, epochs=args.epochs)
+    model, hist = pretrained.pretrain(seed=args.seed, epochs=args.epochs)
     seconds = time.perf_counter() - t0
 
     # Save a clean, uncompiled copy: no optimizer state, so the file stays small and loads
     # the same way on every Keras 3.
-    clean = P.build_classifier()
+    clean = pretrained.build_classifier()
     clean.set_weights(model.get_weights())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean.save(out)
 
-    _, _, x_te, y_te = P.source_data(args.seed)
+    _, _, x_te, y_te = pretrained.source_data(args.seed)
     report = {
         "out": str(out),
         "params": int(clean.count_params()),
         "layers": [layer.name for layer in clean.layers],
-        "test_accuracy": P.accuracy(clean, x_te, y_te),
+        "test_accuracy": pretrained.accuracy(clean, x_te, y_te),
         "train_accuracy": hist["accuracy"][-1],
         "epochs": args.epochs,
         "seconds": round(seconds, 1),
         "file_kb": round(out.stat().st_size / 1024, 1),
     }
-    if args.compare and out.resolve() != P.BASE_PATH.resolve():
-        shipped = P.load_pretrained()
+    if args.compare and out.resolve() != pretrained.BASE_PATH.resolve():
+        shipped = pretrained.load_pretrained()
         diffs = [float(np.abs(a - b).max()) for a, b in zip(shipped.get_weights(), clean.get_weights())]
         report["max_weight_diff"] = max(diffs)
-        report["shipped_test_accuracy"] = P.accuracy(shipped, x_te, y_te)
+        report["shipped_test_accuracy"] = pretrained.accuracy(shipped, x_te, y_te)
     print(json.dumps(report, indent=1))
     return report
 

@@ -1,8 +1,9 @@
 """Caps against runaway work: each has a limit and a message in both languages."""
-import core  # noqa: F401
-from core import jobs_train as J
-from core import spec as S
-from core.i18n import LANGS, translate
+import engine  # noqa: F401
+from engine import spec as model_spec
+from engine import train_spec
+from lessons import spec_jobs
+from ui.text import LANGS, translate
 
 
 class Ctx:
@@ -17,8 +18,8 @@ class Ctx:
 
 
 def test_training_wall_time_is_capped(monkeypatch):
-    monkeypatch.setattr(J, "MAX_TRAIN_SECONDS", 0.0)
-    res = J.train(Ctx(), spec=S.recommended().replace(epochs=500).to_dict(), dataset="curve", with_predict=False)
+    monkeypatch.setattr(train_spec, "MAX_TRAIN_SECONDS", 0.0)
+    res = spec_jobs.train_spec(Ctx(), spec=model_spec.recommended().replace(epochs=500).to_dict(), dataset="curve", with_predict=False)
     assert res["ok"] and res["status"] == "time_limit"
     assert res["epochs_run"] < 500
     for lang in LANGS:
@@ -27,11 +28,11 @@ def test_training_wall_time_is_capped(monkeypatch):
 
 
 def test_a_normal_run_is_not_capped():
-    res = J.train(Ctx(), spec=S.recommended().replace(epochs=5).to_dict(), dataset="curve", with_predict=False)
+    res = spec_jobs.train_spec(Ctx(), spec=model_spec.recommended().replace(epochs=5).to_dict(), dataset="curve", with_predict=False)
     assert res["status"] == "done" and len(res["history"]["loss"]) == 5
 
 
 def test_exploding_learning_rate_is_reported_not_raised():
-    spec = S.recommended().replace(optimizer="sgd", learning_rate=10.0, epochs=50)
-    res = J.train(Ctx(), spec=spec.to_dict(), dataset="curve", with_predict=False)
+    spec = model_spec.recommended().replace(optimizer="sgd", learning_rate=10.0, epochs=50)
+    res = spec_jobs.train_spec(Ctx(), spec=spec.to_dict(), dataset="curve", with_predict=False)
     assert res["ok"] and res["status"] == "diverged"

@@ -1,6 +1,6 @@
 """What Keras really says when something mandatory is left out (checked, not assumed)."""
-import core  # noqa: F401
-from core.errors import capture, mandatory_demo
+import engine  # noqa: F401
+from engine.keras_errors import capture, mandatory_demo
 
 
 def test_input_without_shape():

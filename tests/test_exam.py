@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import exam as E
-from core.i18n import strings
-from core.validate import SpecError
+from engine.validate import SpecError
+from lessons import exam
+from ui.text import strings
 
 
 # ---------------------------------------------------------------- Keras checks
@@ -17,7 +17,7 @@ def _keras():
 
 
 def _tiny_model(keras, **model_kw):
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     with fresh_names():
         inputs = keras.Input(shape=(1,))
@@ -27,7 +27,7 @@ def _tiny_model(keras, **model_kw):
 
 
 def check_mandatory(what, q):
-    from core.errors import mandatory_demo
+    from engine.keras_errors import mandatory_demo
 
     err = mandatory_demo(what)
     assert err is not None, f"{what}: Keras accepted it"
@@ -48,7 +48,7 @@ def check_dense_default_activation(q):
 
 def check_linear_collapse(q):
     keras = _keras()
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     keras.utils.set_random_seed(1)
     with fresh_names():
@@ -66,7 +66,7 @@ def check_linear_collapse(q):
 
 def check_dense_auto_name(q):
     keras = _keras()
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     with fresh_names():
         first, second = keras.layers.Dense(4), keras.layers.Dense(4)
@@ -75,7 +75,7 @@ def check_dense_auto_name(q):
 
 def check_input_auto_name(q):
     keras = _keras()
-    from core.build import fresh_names
+    from engine.build import fresh_names
 
     with fresh_names():
         inputs = keras.Input(shape=(1,))
@@ -85,7 +85,7 @@ def check_input_auto_name(q):
 
 
 def check_mandatory_set(q):
-    from core.errors import mandatory_demo
+    from engine.keras_errors import mandatory_demo
 
     keras = _keras()
     fails = {
@@ -112,8 +112,8 @@ def check_dense_params(spec, q):
 
 
 def check_recommended_total(q):
-    from core.build import build_model
-    from core.spec import recommended
+    from engine.build import build_model
+    from engine.spec import recommended
 
     model = build_model(recommended())
     assert model.count_params() == q.answer
@@ -121,9 +121,9 @@ def check_recommended_total(q):
 
 
 def check_frozen_trainable(q):
-    from core.build import build_model
-    from core.spec import recommended
-    from core.table import totals
+    from engine.build import build_model
+    from engine.spec import recommended
+    from engine.table import totals
 
     model = build_model(recommended().replace(trainable=False))
     assert totals(model)["trainable"] == q.answer
@@ -226,7 +226,7 @@ CHECKS = {
     "recompile_needed": check_recompile_needed,
 }
 
-CHECKED = [q for q in E.QUESTIONS if q.check]
+CHECKED = [q for q in exam.QUESTIONS if q.check]
 
 
 @pytest.mark.parametrize("q", CHECKED, ids=[q.id for q in CHECKED])
@@ -242,37 +242,37 @@ def test_answer_holds_in_installed_keras(q):
 
 def test_every_code_checkable_answer_is_checked():
     # Questions about errors, counts, names and defaults must all carry a check.
-    unchecked = {q.id for q in E.QUESTIONS if not q.check}
+    unchecked = {q.id for q in exam.QUESTIONS if not q.check}
     assert unchecked <= {"head_regression", "golden_rule", "interview", "freeze_where", "freeze_why"}
-    assert all(q.check for q in E.QUESTIONS if q.kind == E.NUMBER or q.keras_says)
+    assert all(q.check for q in exam.QUESTIONS if q.kind == exam.NUMBER or q.keras_says)
 
 
 # ---------------------------------------------------------------- structure and scoring
 def test_enough_questions_of_mixed_kinds():
-    assert len(E.QUESTIONS) >= 12
-    kinds = {q.kind for q in E.QUESTIONS}
-    assert kinds == {E.CHOICE, E.MULTI, E.NUMBER}
-    assert {q.section for q in E.QUESTIONS} == set(E.SECTIONS)
-    assert len(E.BY_ID) == len(E.QUESTIONS)
+    assert len(exam.QUESTIONS) >= 12
+    kinds = {q.kind for q in exam.QUESTIONS}
+    assert kinds == {exam.CHOICE, exam.MULTI, exam.NUMBER}
+    assert {q.section for q in exam.QUESTIONS} == set(exam.SECTIONS)
+    assert len(exam.BY_ID) == len(exam.QUESTIONS)
 
 
 def test_answers_are_among_options_and_pages_exist():
     from tests.conftest import PAGES
 
-    for q in E.QUESTIONS:
+    for q in exam.QUESTIONS:
         assert q.page in PAGES, q.id
-        if q.kind == E.CHOICE:
+        if q.kind == exam.CHOICE:
             assert q.answer in q.options, q.id
-        elif q.kind == E.MULTI:
+        elif q.kind == exam.MULTI:
             assert set(q.answer) <= set(q.options), q.id
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_every_question_has_its_text(lang):
     s = strings(lang)
-    for sec in E.SECTIONS:
+    for sec in exam.SECTIONS:
         assert f"exam.section.{sec}" in s
-    for q in E.QUESTIONS:
+    for q in exam.QUESTIONS:
         assert f"exam.q.{q.id}.prompt" in s, q.id
         assert f"exam.q.{q.id}.why" in s, q.id
         for o in q.options:
@@ -280,7 +280,7 @@ def test_every_question_has_its_text(lang):
 
 
 def test_scoring():
-    assert E.score({}) == E.Score(0, 0, len(E.QUESTIONS))
+    assert exam.score({}) == exam.Score(0, 0, len(exam.QUESTIONS))
     answers = {
         "input_no_shape": "error",  # right
         "dense_no_activation": "relu",  # wrong
@@ -290,22 +290,22 @@ def test_scoring():
         "params_second": "abc",  # unreadable: not counted
         "params_no_bias": "",  # empty: not answered
     }
-    assert E.score(answers) == E.Score(4, 5, len(E.QUESTIONS))
+    assert exam.score(answers) == exam.Score(4, 5, len(exam.QUESTIONS))
 
 
 def test_number_answer_rejects_text_with_a_spec_error():
-    q = E.question("params_total")
+    q = exam.question("params_total")
     with pytest.raises(SpecError) as e:
-        E.normalise(q, "two hundred")
+        exam.normalise(q, "two hundred")
     assert e.value.code == "not_an_integer"
     with pytest.raises(SpecError):
-        E.normalise(q, "-5")
-    assert E.is_correct(q, "1e3") is None
+        exam.normalise(q, "-5")
+    assert exam.is_correct(q, "1e3") is None
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_revision_table_names_the_errors_keras_raises(lang):
-    from core.errors import mandatory_demo
+    from engine.keras_errors import mandatory_demo
 
     rows = {line.split("|")[1].strip(): line for line in strings(lang)["exam.summary_table"].splitlines()
             if line.startswith("| `")}

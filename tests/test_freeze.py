@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from core import freeze as F  # noqa: E402
+from lessons import weight_freeze  # noqa: E402
 
 
 class Ctx:
@@ -24,7 +24,7 @@ class Ctx:
 
 
 def test_describe_counts_and_listing():
-    res = F.describe(Ctx(), frozen=["conv2", "conv1"])
+    res = weight_freeze.describe_freeze(Ctx(), frozen=["conv2", "conv1"])
     assert res["frozen"] == ["conv1", "conv2"]
     # Keras 3 lists the InputLayer and Flatten too; the document's listing showed only four layers.
     assert res["listing"].splitlines() == [
@@ -40,12 +40,12 @@ def test_describe_counts_and_listing():
 
 
 def test_unknown_layer_names_are_ignored():
-    res = F.describe(Ctx(), frozen=["conv1", "<script>", "dense9"])
+    res = weight_freeze.describe_freeze(Ctx(), frozen=["conv1", "<script>", "dense9"])
     assert res["frozen"] == ["conv1"]
 
 
 def test_model_trainable_false_keeps_layer_flags_but_counts_nothing_trainable():
-    res = F.describe(Ctx(), model_trainable=False)
+    res = weight_freeze.describe_freeze(Ctx(), model_trainable=False)
     assert all(line.endswith("True") for line in res["listing"].splitlines())
     assert res["totals"]["trainable"] == 0 and res["totals"]["non_trainable"] == 9802
     assert "keras.Model(inputs, outputs, trainable=False)" in res["code"]
@@ -54,7 +54,7 @@ def test_model_trainable_false_keeps_layer_flags_but_counts_nothing_trainable():
 @pytest.fixture(scope="module")
 def trained():
     ctx = Ctx()
-    return F.train(ctx, frozen=["conv1", "dense1"], epochs=2), ctx
+    return weight_freeze.train_freeze(ctx, frozen=["conv1", "dense1"], epochs=2), ctx
 
 
 def test_frozen_weights_do_not_move_trainable_ones_do(trained):
@@ -84,19 +84,19 @@ def test_training_uses_the_fast_engine(trained):
 
 
 def test_model_trainable_false_trains_nothing_and_keras_warns():
-    res = F.train(Ctx(), model_trainable=False, epochs=1)
+    res = weight_freeze.train_freeze(Ctx(), model_trainable=False, epochs=1)
     assert all(r["max_abs"] == 0.0 for r in res["change"])
     assert any("does not have any trainable weights" in w for w in res["warnings"])
 
 
 def test_recompile_mistake_with_model_fit():
     """DESIGN.md: after a graph-mode fit, trainable=False without compile() does not freeze."""
-    without = F.recompile_demo(Ctx(), layer="dense1", compile_again=False, epochs=1)
+    without = weight_freeze.recompile_demo(Ctx(), layer="dense1", compile_again=False, epochs=1)
     assert without["run_eagerly"] is False
     assert without["frozen_change"] > 0
     # Keras already reports the layer as non-trainable although fit() keeps updating it.
     assert without["totals_claimed"]["trainable"] == 9802 - (4 * 4 * 16 * 32 + 32)
-    fixed = F.recompile_demo(Ctx(), layer="dense1", compile_again=True, epochs=1)
+    fixed = weight_freeze.recompile_demo(Ctx(), layer="dense1", compile_again=True, epochs=1)
     assert fixed["frozen_change"] == 0.0
     others = {r["layer"]: r["max_abs"] for r in fixed["change"]}
     assert others["conv1"] > 0 and others["dense2"] > 0
@@ -105,7 +105,7 @@ def test_recompile_mistake_with_model_fit():
 
 
 def test_recompile_code_on_screen_reproduces_the_mistake():
-    code = F.recompile_code("dense2", compile_again=False, epochs=1)
+    code = weight_freeze.recompile_code("dense2", compile_again=False, epochs=1)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, "<recompile demo>", "exec"), {})  # the app's own generated code, not user input

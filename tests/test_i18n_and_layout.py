@@ -3,7 +3,7 @@ import ast
 import re
 from pathlib import Path
 
-from core.i18n import CONTENT, LANGS, placeholders, strings
+from ui.text import CONTENT, LANGS, placeholders, strings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +40,8 @@ def _py_files(*dirs):
         yield from (ROOT / d).rglob("*.py")
 
 
-def test_core_never_imports_streamlit():
-    for path in _py_files("core"):
+def test_engine_lessons_runtime_never_import_streamlit():
+    for path in _py_files("engine", "lessons", "runtime"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = []
@@ -53,7 +53,7 @@ def test_core_never_imports_streamlit():
 
 
 def test_pages_do_not_import_keras_or_tensorflow():
-    for path in _py_files("app_pages", "components"):
+    for path in _py_files("app_pages", "ui"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -66,7 +66,7 @@ def test_pages_do_not_import_keras_or_tensorflow():
 
 
 def test_no_eval_or_exec_anywhere():
-    for path in _py_files("core", "components", "app_pages"):
+    for path in _py_files("engine", "lessons", "runtime", "ui", "app_pages"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):

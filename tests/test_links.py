@@ -2,8 +2,8 @@
 answered with a message; the exam is the one page whose answers stay out of links."""
 import pytest
 
-from core.i18n import translate
 from tests.conftest import PAGES, open_page
+from ui.text import translate
 
 HOSTILE = "😀<script>alert(1)</script>" + "9" * 50
 

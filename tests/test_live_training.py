@@ -1,4 +1,4 @@
-"""components.live_training.train_live on a one-function page (AppTest.from_function).
+"""ui.live_training.train_live on a one-function page (AppTest.from_function).
 
 AppTest runs a script to the end, so a click cannot land mid-training; the Stop path is
 driven the way the button's callback drives it (cancel the session's job, rerun).
@@ -11,8 +11,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import spec as S
-from core.i18n import translate
+from engine import spec as model_spec
+from lessons import spec_jobs
+from ui.text import translate
 
 
 def page():
@@ -20,7 +21,7 @@ def page():
 
     import streamlit as st
 
-    from components.live_training import train_live
+    from ui.live_training import train_live
 
     st.session_state.setdefault("lang", st.query_params.get("lang", "en"))
     spec = json.loads(st.query_params["spec"])
@@ -30,7 +31,7 @@ def page():
     st.session_state["res_keys"] = sorted(res)
 
 
-def _app(spec: S.ModelSpec, lang: str = "en") -> AppTest:
+def _app(spec: model_spec.ModelSpec, lang: str = "en") -> AppTest:
     at = AppTest.from_function(page, default_timeout=180)
     at.query_params["spec"] = json.dumps(spec.to_dict())
     at.query_params["lang"] = lang
@@ -38,7 +39,7 @@ def _app(spec: S.ModelSpec, lang: str = "en") -> AppTest:
 
 
 def _jobs_run() -> int:
-    from components import engine
+    from ui import client as engine
 
     return sum(w["jobs"] for w in engine.pool().stats()["workers"])
 
@@ -53,7 +54,7 @@ def _chart_titles(at) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "bn"])
 def test_trains_draws_and_reuses_the_result(lang):
-    spec = S.recommended().replace(epochs=12, seed=11 if lang == "en" else 12)
+    spec = model_spec.recommended().replace(epochs=12, seed=11 if lang == "en" else 12)
     at = _app(spec, lang).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["res_ok"] and at.session_state["res_status"] == "done"
@@ -69,14 +70,14 @@ def test_trains_draws_and_reuses_the_result(lang):
 
 
 def test_a_new_spec_trains_again_and_divergence_is_explained():
-    spec = S.recommended().replace(epochs=5, optimizer="sgd", learning_rate=10.0, seed=21)
+    spec = model_spec.recommended().replace(epochs=5, optimizer="sgd", learning_rate=10.0, seed=21)
     at = _app(spec).run()
     assert at.session_state["res_status"] == "diverged"
     assert at.error and "diverged at epoch" in at.error[0].value
 
 
 def test_a_rejected_spec_is_returned_for_the_page_to_explain():
-    bad = S.recommended().to_dict()
+    bad = model_spec.recommended().to_dict()
     bad["hidden"][0]["units"] = -3
     at = AppTest.from_function(page, default_timeout=180)
     at.query_params["spec"] = json.dumps(bad)
@@ -88,13 +89,13 @@ def test_a_rejected_spec_is_returned_for_the_page_to_explain():
 
 
 def test_stop_keeps_the_partial_curve_until_train_again():
-    from components import engine
-    from components.live_training import run_key
+    from ui import client as engine
+    from ui.live_training import run_key
 
-    spec = S.recommended().replace(epochs=500, seed=31)
+    spec = model_spec.recommended().replace(epochs=500, seed=31)
     at = _app(spec)
     # What the Stop callback finds: this session's job in flight, then cancelled.
-    job = engine.submit("core.jobs_train:train", spec=spec.to_dict(), dataset="curve")
+    job = engine.submit(spec_jobs.train_spec, spec=spec.to_dict(), dataset="curve")
     next(job.messages(timeout=120))
     at.session_state["lt__train_job"] = (run_key(spec.to_dict(), "curve"), job)
     job.cancel()
@@ -114,7 +115,7 @@ def page_with_start():
 
     import streamlit as st
 
-    from components.live_training import start, train_live
+    from ui.live_training import start, train_live
 
     st.session_state.setdefault("lang", "en")
     spec = json.loads(st.query_params["spec"])
@@ -126,7 +127,7 @@ def page_with_start():
 
 def test_start_early_then_train_live_uses_that_job():
     at = AppTest.from_function(page_with_start, default_timeout=180)
-    at.query_params["spec"] = json.dumps(S.recommended().replace(epochs=7, seed=41).to_dict())
+    at.query_params["spec"] = json.dumps(model_spec.recommended().replace(epochs=7, seed=41).to_dict())
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["started_job"] is not None and at.session_state["res_status"] == "done"

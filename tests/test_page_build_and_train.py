@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from core import spec as S
-from core import stack as K
-from core.i18n import translate
+from engine import spec as model_spec
+from engine import stack
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "build_and_train"
 
@@ -33,7 +33,7 @@ def _chart_traces(at):
 
 
 def _keras_model(spec):
-    from core.build import build_model
+    from engine.build import build_model
 
     return build_model(spec)
 
@@ -42,7 +42,7 @@ def _keras_model(spec):
 def test_default_is_the_recommended_example_trained_and_predicted(lang):
     at = open_page(P, lang)
     assert not at.exception, [e.value for e in at.exception]
-    model = _keras_model(S.recommended())
+    model = _keras_model(model_spec.recommended())
     assert _params(at, lang) == f"{model.count_params():,}" == "233"
     assert _names(at) == [layer.name for layer in model.layers] == [
         "input_layer", "hidden1", "hidden2", "hidden3", "output"]
@@ -67,7 +67,7 @@ def test_minimal_example_gets_keras_own_names():
     at = open_page(P, "en")
     at.segmented_control(key=f"{P}_example").set_value("minimal").run()
     assert not at.exception
-    model = _keras_model(S.minimal())
+    model = _keras_model(model_spec.minimal())
     assert at.toggle(key=f"{P}_named").value is False
     assert at.slider(key=f"{P}_n_hidden").value == 1
     assert _names(at) == [layer.name for layer in model.layers] == ["input_layer", "dense", "dense_1"]
@@ -83,7 +83,7 @@ def test_moons_gets_a_sigmoid_head_and_decision_regions():
     at = open_page(P, "en")
     at.selectbox(key=f"{P}_dataset").set_value("moons").run()
     assert not at.exception
-    spec = K.spec_from_controls(dataset="moons", named=True, n_hidden=3, units=["8", "16", "4"],
+    spec = stack.spec_from_controls(dataset="moons", named=True, n_hidden=3, units=["8", "16", "4"],
                                 activations=["relu"] * 3, optimizer="adam", learning_rate="0.001", epochs="100",
                                 batch_size="32", validation_split=0.2)
     model = _keras_model(spec)
@@ -156,8 +156,8 @@ def test_too_large_learning_rate_is_reported_as_divergence():
 def test_controls_map_to_the_documents_specs():
     kw = dict(dataset="curve", optimizer="adam", learning_rate="0.001", epochs="100", batch_size="32",
               validation_split=0.2)
-    rec, mini = K.preset("recommended"), K.preset("minimal")
-    assert K.spec_from_controls(named=rec["named"], n_hidden=rec["n_hidden"], units=rec["units"],
-                                activations=rec["activations"], **kw) == S.recommended()
-    assert K.spec_from_controls(named=mini["named"], n_hidden=mini["n_hidden"], units=mini["units"],
-                                activations=mini["activations"], **kw) == S.minimal()
+    rec, mini = stack.preset("recommended"), stack.preset("minimal")
+    assert stack.spec_from_controls(named=rec["named"], n_hidden=rec["n_hidden"], units=rec["units"],
+                                activations=rec["activations"], **kw) == model_spec.recommended()
+    assert stack.spec_from_controls(named=mini["named"], n_hidden=mini["n_hidden"], units=mini["units"],
+                                activations=mini["activations"], **kw) == model_spec.minimal()

@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from core import spec as S
-from core import stack as K
-from core.i18n import translate
+from engine import spec as model_spec
+from engine import stack
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 
 def _chart(at):
@@ -20,7 +20,7 @@ def _trace_names(at):
 
 @pytest.fixture(scope="module")
 def keras_errors():
-    from core.errors import mandatory_demo
+    from engine.keras_errors import mandatory_demo
 
     return {w: str(mandatory_demo(w)) for w in ("compile", "compile_loss")}
 
@@ -101,18 +101,18 @@ def test_compare_losses_plots_a_common_metric_and_bad_epochs_get_a_message():
 
 
 def test_compile_line_matches_generated_code():
-    from core.codegen import source
+    from engine.codegen import source
 
-    for spec in (S.recommended(), S.recommended().replace(optimizer="sgd", learning_rate=0.1, loss="huber",
+    for spec in (model_spec.recommended(), model_spec.recommended().replace(optimizer="sgd", learning_rate=0.1, loss="huber",
                                                           metrics=["mse"])):
-        assert K.compile_line(spec) in source(spec, "curve")
+        assert stack.compile_line(spec) in source(spec, "curve")
 
 
 def test_compare_specs_change_only_the_varied_setting():
-    base = S.recommended().replace(learning_rate=0.01, epochs=10)
-    runs = K.compare_specs(base, "optimizer", ["sgd", "adam"])
+    base = model_spec.recommended().replace(learning_rate=0.01, epochs=10)
+    runs = stack.compare_specs(base, "optimizer", ["sgd", "adam"])
     assert [(label, s.optimizer) for label, s in runs] == [("sgd", "sgd"), ("adam", "adam")]
     assert all(s.replace(optimizer=base.optimizer) == base for _, s in runs)
-    runs = K.compare_specs(base, "loss", ["mae"])
+    runs = stack.compare_specs(base, "loss", ["mae"])
     assert runs[0][1].metrics == ["mse"] and runs[0][1].loss == "mae"
-    assert K.parse_rates(" 0.1 ; 1e-3 , 0.1") == [0.1, 0.001]
+    assert stack.parse_rates(" 0.1 ; 1e-3 , 0.1") == [0.1, 0.001]

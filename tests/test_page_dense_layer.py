@@ -1,15 +1,14 @@
 """Dense() page: parameter arithmetic, W and b, activation and x·W + b shown as the installed Keras computes them."""
 import json
 
+import keras
 import numpy as np
 import pytest
 
-import keras
-
-from core.build import fresh_names
-from core.errors import mandatory_demo
-from core.i18n import translate
+from engine.build import fresh_names
+from engine.keras_errors import mandatory_demo
 from tests.conftest import LANGS, open_page, texts
+from ui.text import translate
 
 P = "dense_layer"
 

@@ -1,11 +1,11 @@
 """Exam page: answering changes the score, feedback explains, score survives a page visit."""
 import pytest
 
-from core import exam as E
-from core.i18n import translate
+from lessons import exam
 from tests.conftest import open_page, texts
+from ui.text import translate
 
-N = len(E.QUESTIONS)
+N = len(exam.QUESTIONS)
 
 
 def _metric(at, label):
@@ -18,7 +18,7 @@ def test_answers_score_and_feedback(lang):
     assert not at.exception
     score, answered = translate(lang, "exam.score"), translate(lang, "exam.answered")
     assert _metric(at, score) == f"0 / {N}"
-    assert len([r for r in at.radio if r.key.startswith("exam_q_")]) == sum(q.kind == E.CHOICE for q in E.QUESTIONS)
+    assert len([r for r in at.radio if r.key.startswith("exam_q_")]) == sum(q.kind == exam.CHOICE for q in exam.QUESTIONS)
 
     at.radio(key="exam_q_input_no_shape").set_value("error").run()
     at.radio(key="exam_q_dense_no_activation").set_value("relu").run()
@@ -76,10 +76,10 @@ def test_score_survives_a_visit_to_another_page_and_reset_clears_it():
 
 def test_all_answered_right_says_so():
     at = open_page("exam", "en", timeout=30)
-    for q in E.QUESTIONS:
-        if q.kind == E.CHOICE:
+    for q in exam.QUESTIONS:
+        if q.kind == exam.CHOICE:
             at.radio(key=f"exam_q_{q.id}").set_value(q.answer)
-        elif q.kind == E.NUMBER:
+        elif q.kind == exam.NUMBER:
             at.text_input(key=f"exam_q_{q.id}").set_value(str(q.answer))
         else:
             for o in q.answer:

@@ -5,8 +5,8 @@ import json
 import keras
 import pytest
 
-from core.i18n import translate
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "fine_tuning"
 FAST = {"fine_tuning_epochs": "5"}

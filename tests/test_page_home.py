@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from core import stack as K
-from core.i18n import translate
+from engine import stack
 from tests.conftest import ROOT, open_page, texts
+from ui.text import translate
 
 LINKED = {"input_layer", "dense_layer", "outputs_tensor", "model_container", "build_and_train", "compile_step",
           "exam"}
@@ -60,15 +60,15 @@ def test_graph_and_code_grow_with_the_blocks(lang):
 
 @pytest.mark.parametrize("n_hidden", [1, 2, 3, 4])
 def test_sketch_counts_and_code_match_real_keras(n_hidden):
-    from core.build import build_model
-    from core.codegen import model_lines
+    from engine.build import build_model
+    from engine.codegen import model_lines
 
-    spec = K.home_spec(n_hidden)
+    spec = stack.home_spec(n_hidden)
     model = build_model(spec)
-    assert K.home_params(n_hidden, "model") == model.count_params()
-    assert K.home_lines(n_hidden, "model") == model_lines(spec)
+    assert stack.home_params(n_hidden, "model") == model.count_params()
+    assert stack.home_lines(n_hidden, "model") == model_lines(spec)
     # Edge labels are the shapes Keras gives the tensors.
-    dot = K.home_graph(n_hidden, "outputs", {"outputs": "o", "compile": "c", "fit": "f", "predict": "p"})
+    dot = stack.home_graph(n_hidden, "outputs", {"outputs": "o", "compile": "c", "fit": "f", "predict": "p"})
     for layer in model.layers:
         shape = "(" + ", ".join("None" if d is None else str(d) for d in layer.output.shape) + ")"
         assert f'[label="{shape}"]' in dot

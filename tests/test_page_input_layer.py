@@ -1,13 +1,12 @@
 """Input() page: widgets change what Keras returns; bad input gets a message and keeps the last tensor."""
+import keras
 import numpy as np
 import pytest
 
-import keras
-
-from core.build import fresh_names
-from core.errors import mandatory_demo
-from core.i18n import translate
+from engine.build import fresh_names
+from engine.keras_errors import mandatory_demo
 from tests.conftest import LANGS, open_page, texts
+from ui.text import translate
 
 P = "input_layer"
 

@@ -1,12 +1,11 @@
 """Model() page: which tensors go in, Keras's refusals, names, trainable=False, summary beside the table."""
+import keras
 import pytest
 
-import keras
-
-from core.build import build_model, fresh_names
-from core.i18n import translate
-from core.spec import recommended
+from engine.build import build_model, fresh_names
+from engine.spec import recommended
 from tests.conftest import LANGS, open_page, texts
+from ui.text import translate
 
 P = "model_container"
 

@@ -1,13 +1,12 @@
 """outputs-tensor page: a KerasTensor, not a Model; heads per task; wrong heads trained live."""
 import json
 
+import keras
 import pytest
 
-import keras
-
-from core.build import fresh_names
-from core.i18n import translate
+from engine.build import fresh_names
 from tests.conftest import LANGS, open_page, texts
+from ui.text import translate
 
 P = "outputs_tensor"
 

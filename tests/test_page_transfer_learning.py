@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from core.i18n import translate
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "transfer_learning"
 # Few epochs through the URL (the sliders are bound to it): the page stays quick to test.

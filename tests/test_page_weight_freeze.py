@@ -2,8 +2,8 @@
 recompile control switches between the mistake and the fix, in both languages."""
 import pytest
 
-from core.i18n import translate
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "weight_freeze"
 

@@ -1,8 +1,8 @@
 """Every page renders in both languages with no exception, and shows its own title."""
 import pytest
 
-from core.i18n import translate
 from tests.conftest import LANGS, PAGES, open_page
+from ui.text import translate
 
 
 @pytest.mark.parametrize("lang", LANGS)

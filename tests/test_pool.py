@@ -1,4 +1,4 @@
-"""core.pool: warm worker processes, streaming, cancel, crashes, recycling, many callers.
+"""runtime.pool: warm worker processes, streaming, cancel, crashes, recycling, many callers.
 
 The jobs below live in this module (workers import it as `tests.test_pool`), so most tests
 run on workers that never import TensorFlow and start in a fraction of a second; one test
@@ -12,21 +12,30 @@ import time
 
 import pytest
 
-from core.pool import InlinePool, JobCancelled, Pool, RemoteError, WorkerDied, resolve
+from runtime.jobs import job
+from runtime.pool import (
+    InlinePool,
+    JobCancelled,
+    Pool,
+    RemoteError,
+    WorkerDied,
+    resolve,
+)
 
-__jobs__ = ("echo", "stream", "until_cancelled", "crash", "boom", "pid", "unpicklable", "sleep")
 
-
+@job
 def echo(ctx, value):
     return value
 
 
+@job
 def stream(ctx, n):
     for i in range(n):
         ctx.emit({"i": i})
     return n
 
 
+@job
 def until_cancelled(ctx, limit=30.0):
     ctx.emit({"started": True})
     t0 = time.monotonic()
@@ -37,32 +46,37 @@ def until_cancelled(ctx, limit=30.0):
     return "timeout"
 
 
+@job
 def crash(ctx):
     os._exit(3)
 
 
+@job
 def boom(ctx):
     raise ValueError("boom: 42")
 
 
+@job
 def pid(ctx):
     return os.getpid()
 
 
+@job
 def unpicklable(ctx):
     return lambda: None
 
 
+@job
 def sleep(ctx, s):
     time.sleep(s)
     return s
 
 
-def not_listed(ctx):  # a function of a job module that is not in __jobs__
+def not_listed(ctx):  # a function of a job module that is not marked @job
     return "ran"
 
 
-PREFIXES = ("core.", "tests.")
+PREFIXES = ("lessons.", "tests.")
 
 
 @pytest.fixture(scope="module")
@@ -188,19 +202,19 @@ def test_training_through_warm_workers():
     """The real thing: TensorFlow only in the workers, epochs streamed, Stop honoured."""
     import sys
 
-    from core import spec as S
+    from engine import spec as model_spec
 
     had_tf = "tensorflow" in sys.modules
-    p = Pool(workers=1, warmup="core.jobs_train:warm", preload=("core.jobs_train",))
+    p = Pool(workers=1, warmup="lessons.spec_jobs:warm", preload=("lessons.spec_jobs",))
     try:
         assert p.wait_ready(180)
-        job = p.submit("core.jobs_train:train", spec=S.recommended().replace(epochs=30).to_dict(), dataset="curve")
+        job = p.submit("lessons.spec_jobs:train_spec", spec=model_spec.recommended().replace(epochs=30).to_dict(), dataset="curve")
         epochs = [m["epoch"] for m in job.messages(timeout=120)]
         res = job.result(60)
         assert res["ok"] and res["status"] == "done" and epochs == list(range(1, 31))
         assert res["predict"]["kind"] == "curve"
 
-        job = p.submit("core.jobs_train:train", spec=S.recommended().replace(epochs=500).to_dict(), dataset="curve")
+        job = p.submit("lessons.spec_jobs:train_spec", spec=model_spec.recommended().replace(epochs=500).to_dict(), dataset="curve")
         next(job.messages(timeout=120))
         job.cancel()
         res = job.result(30)
@@ -211,7 +225,7 @@ def test_training_through_warm_workers():
 
 
 def test_workers_that_cannot_start_fail_jobs_instead_of_hanging():
-    p = Pool(workers=1, prefixes=PREFIXES, preload=("core.no_such_module",))
+    p = Pool(workers=1, prefixes=PREFIXES, preload=("lessons.no_such_module",))
     try:
         job = p.submit("tests.test_pool:echo", value=1)
         with pytest.raises(WorkerDied, match="before they are ready"):

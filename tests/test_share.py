@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core import spec as S
-from core import stack as K
-from core.i18n import translate
-from core.validate import count_dense_params
+from engine import stack
+from engine.validate import count_dense_params
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "build_and_train"
 NOT_BINDABLE = {"button", "download_button", "file_uploader", "plotly_chart"}
@@ -45,11 +44,11 @@ def _bound(at) -> set[str]:
 
 
 def test_every_control_of_the_page_is_bound_to_the_url():
-    from core import userdata as U
+    from engine import userdata
 
     at = open_page(P, "en", build_and_train_n_hidden="8")
-    at.selectbox(key=f"{P}_dataset").set_value(K.MY_CSV).run()
-    at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", U.example_csv(), "text/csv")).run()
+    at.selectbox(key=f"{P}_dataset").set_value(stack.MY_CSV).run()
+    at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", userdata.example_csv(), "text/csv")).run()
     assert not at.exception
     widgets = {k: v for k, v in _widgets(at).items() if k.startswith(P + "_") and v not in NOT_BINDABLE}
     assert {f"{P}_units_7", f"{P}_act_7", f"{P}_target", f"{P}_features", f"{P}_task", f"{P}_step"} <= set(widgets)
@@ -65,10 +64,10 @@ def test_a_link_with_changed_values_reproduces_the_changed_model(lang):
             "build_and_train_lr": "0.05", "build_and_train_epochs": "30", "build_and_train_val": "0.3"}
     at = open_page(P, lang, **link)
     assert not at.exception and not at.warning, [w.value for w in at.warning]
-    expected = K.spec_from_controls(dataset="moons", named=True, n_hidden=2, units=["32", "5"],
+    expected = stack.spec_from_controls(dataset="moons", named=True, n_hidden=2, units=["32", "5"],
                                     activations=["relu", "tanh"], optimizer="sgd", learning_rate="0.05",
                                     epochs="30", batch_size="32", validation_split=0.3)
-    from core.build import build_model
+    from engine.build import build_model
 
     model = build_model(expected)
     assert _params(at, lang) == f"{model.count_params():,}" == f"{count_dense_params(expected):,}"

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from core import spec as S
-from core import stack as K
-from core.i18n import translate
-from core.stepper import steps
+from engine import spec as model_spec
+from engine import stack
+from lessons.build_and_train import steps
 from tests.conftest import open_page, texts
+from ui.text import translate
 
 P = "build_and_train"
 
@@ -19,12 +19,12 @@ def _nodes(dot: str) -> list[str]:
     return [m for m in re.findall(r'^\s*"([^"]+)" \[label=', dot, flags=re.M) if m != "__tensor"]
 
 
-@pytest.mark.parametrize("spec", [S.recommended(), S.minimal(), S.recommended().replace(hidden=[])],
+@pytest.mark.parametrize("spec", [model_spec.recommended(), model_spec.minimal(), model_spec.recommended().replace(hidden=[])],
                          ids=["recommended", "minimal", "no_hidden"])
 def test_each_statement_matches_keras(spec):
-    from core.build import build_model
-    from core.codegen import model_lines
-    from core.table import shape_text
+    from engine.build import build_model
+    from engine.codegen import model_lines
+    from engine.table import shape_text
 
     res = steps(None, spec.to_dict())
     assert res["ok"]
@@ -50,20 +50,20 @@ def test_each_statement_matches_keras(spec):
 
 
 def test_steps_of_a_document_example_show_the_documents_shapes():
-    res = steps(None, S.recommended().to_dict())
+    res = steps(None, model_spec.recommended().to_dict())
     shapes = [s["tensor"]["shape"] for s in res["steps"][:-1]]
     assert shapes == ["(None, 1)", "(None, 8)", "(None, 16)", "(None, 4)", "(None, 1)"]
     assert res["steps"][-1]["model"]["params"] == 233
 
 
 def test_a_rejected_spec_is_not_run():
-    bad = S.recommended().replace(hidden=[S.DenseSpec(0, "relu")]).to_dict()
+    bad = model_spec.recommended().replace(hidden=[model_spec.DenseSpec(0, "relu")]).to_dict()
     assert steps(None, bad)["spec_error"][0] == "units_not_positive"
 
 
 def test_auto_names_are_those_of_a_fresh_session_every_time():
-    a = steps(None, S.minimal().to_dict())
-    b = steps(None, S.minimal().to_dict())
+    a = steps(None, model_spec.minimal().to_dict())
+    b = steps(None, model_spec.minimal().to_dict())
     assert [s["tensor"]["name"] for s in a["steps"][:-1]] == [s["tensor"]["name"] for s in b["steps"][:-1]] == [
         "keras_tensor", "keras_tensor_1", "keras_tensor_2"]
     assert a["steps"][-1]["model"]["name"] == "functional"
@@ -126,10 +126,10 @@ def test_step_follows_the_model_and_a_link_opens_at_a_line():
 
 
 def test_step_through_follows_an_uploaded_csv():
-    from core import userdata as U
+    from engine import userdata
 
-    at = open_page(P, "en", build_and_train_dataset=K.MY_CSV, build_and_train_step="5")
-    at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", U.example_csv(), "text/csv")).run()
+    at = open_page(P, "en", build_and_train_dataset=stack.MY_CSV, build_and_train_step="5")
+    at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", userdata.example_csv(), "text/csv")).run()
     assert not at.exception
     assert _highlighted(at).startswith("outputs = Dense(3, activation=&quot;softmax&quot;")
     assert "`(None, 3)`" in texts(at)

@@ -1,4 +1,4 @@
-"""core.train.fit_fast is model.fit, only faster: checked against model.fit itself."""
+"""engine.fit_fast.fit_fast is model.fit, only faster: checked against model.fit itself."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,17 +6,17 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from core import data as D  # noqa: E402
-from core import spec as S  # noqa: E402
-from core.build import build_model, compile_model  # noqa: E402
-from core.train import fit_fast, split_validation  # noqa: E402
+from engine import data  # noqa: E402
+from engine import spec as model_spec  # noqa: E402
+from engine.build import build_model, compile_model  # noqa: E402
+from engine.fit_fast import fit_fast, split_validation  # noqa: E402
 
 
-def _model(spec: S.ModelSpec):
+def _model(spec: model_spec.ModelSpec):
     return compile_model(build_model(spec), spec)
 
 
-def _pair(spec: S.ModelSpec):
+def _pair(spec: model_spec.ModelSpec):
     """Two identical compiled models: same seed, same initial weights."""
     a, b = _model(spec), _model(spec)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
@@ -24,12 +24,12 @@ def _pair(spec: S.ModelSpec):
     return a, b
 
 
-CURVE = D.load("curve", 0)
-MOONS = D.load("moons", 0)
+CURVE = data.load("curve", 0)
+MOONS = data.load("moons", 0)
 
 
 def test_same_training_as_model_fit_without_shuffle():
-    spec = S.recommended().replace(metrics=["mae"])
+    spec = model_spec.recommended().replace(metrics=["mae"])
     fast_m, fit_m = _pair(spec)
     fast = fit_fast(fast_m, CURVE.x, CURVE.y, epochs=6, batch_size=32, validation_split=0.2, shuffle=False)
     ref = fit_m.fit(CURVE.x, CURVE.y, epochs=6, batch_size=32, validation_split=0.2, shuffle=False, verbose=0)
@@ -44,7 +44,7 @@ def test_same_training_as_model_fit_without_shuffle():
 def test_same_training_as_model_fit_with_shuffle():
     # Shuffle orders differ (a seeded permutation vs tf.data's), so the two runs agree only in
     # distribution: compare where both have converged to the noise floor (noise sd 0.1 -> 0.01).
-    spec = S.recommended().replace(learning_rate=0.01)
+    spec = model_spec.recommended().replace(learning_rate=0.01)
     fast_m, fit_m = _pair(spec)
     fast = fit_fast(fast_m, CURVE.x, CURVE.y, epochs=30, batch_size=32, validation_split=0.2, shuffle=True, seed=1)
     ref = fit_m.fit(CURVE.x, CURVE.y, epochs=30, batch_size=32, validation_split=0.2, shuffle=True, verbose=0).history
@@ -55,9 +55,9 @@ def test_same_training_as_model_fit_with_shuffle():
 
 
 def test_binary_accuracy_history_like_keras():
-    spec = S.recommended().replace(
+    spec = model_spec.recommended().replace(
         input_shape=(2,), loss="binary_crossentropy", metrics=["accuracy", "mse"],
-        output=S.DenseSpec(1, "sigmoid", name="output"),
+        output=model_spec.DenseSpec(1, "sigmoid", name="output"),
     )
     fast_m, fit_m = _pair(spec)
     fast = fit_fast(fast_m, MOONS.x, MOONS.y, epochs=3, batch_size=64, validation_split=0.25, shuffle=False)
@@ -90,7 +90,7 @@ def test_sparse_categorical_accuracy_and_partial_last_batch():
 
 
 def test_regularization_losses_are_part_of_the_loss():
-    spec = S.recommended()
+    spec = model_spec.recommended()
     spec.hidden[0].kernel_regularizer = "l2"
     fast_m, fit_m = _pair(spec)
     assert fast_m.losses  # the regularizer contributes
@@ -100,9 +100,9 @@ def test_regularization_losses_are_part_of_the_loss():
 
 
 def test_frozen_layer_keeps_its_weights():
-    model = build_model(S.recommended())
+    model = build_model(model_spec.recommended())
     model.get_layer("hidden1").trainable = False
-    compile_model(model, S.recommended())
+    compile_model(model, model_spec.recommended())
     frozen = [w.copy() for w in model.get_layer("hidden1").get_weights()]
     before = [w.copy() for w in model.get_layer("hidden2").get_weights()]
     hist = fit_fast(model, CURVE.x, CURVE.y, epochs=2, batch_size=32)
@@ -113,7 +113,7 @@ def test_frozen_layer_keeps_its_weights():
 
 
 def test_divergence_is_reported_not_raised():
-    spec = S.recommended().replace(optimizer="sgd", learning_rate=10.0)
+    spec = model_spec.recommended().replace(optimizer="sgd", learning_rate=10.0)
     hist = fit_fast(_model(spec), CURVE.x, CURVE.y, epochs=50, batch_size=32, validation_split=0.2)
     assert hist.status == "diverged"
     assert hist.epochs_run < 50 and len(hist["loss"]) == hist.epochs_run
@@ -123,7 +123,7 @@ def test_divergence_is_reported_not_raised():
 def test_cancel_stops_between_chunks():
     seen = []
     hist = fit_fast(
-        _model(S.recommended()), CURVE.x, CURVE.y, epochs=400, batch_size=32,
+        _model(model_spec.recommended()), CURVE.x, CURVE.y, epochs=400, batch_size=32,
         on_epoch=lambda e, logs: seen.append(e), cancelled=lambda: len(seen) > 0,
     )
     assert hist.status == "cancelled"
@@ -132,7 +132,7 @@ def test_cancel_stops_between_chunks():
 
 def test_on_epoch_streams_every_epoch_in_order():
     logs = []
-    hist = fit_fast(_model(S.recommended()), CURVE.x, CURVE.y, epochs=30, batch_size=100, validation_split=0.2,
+    hist = fit_fast(_model(model_spec.recommended()), CURVE.x, CURVE.y, epochs=30, batch_size=100, validation_split=0.2,
                     on_epoch=lambda e, l: logs.append((e, l)))
     assert [e for e, _ in logs] == list(range(30))
     assert [l["val_loss"] for _, l in logs] == hist["val_loss"]
@@ -147,7 +147,7 @@ def test_validation_split_takes_the_end_before_shuffling():
 
 
 def test_unsupported_metric_falls_back_to_model_fit():
-    model = build_model(S.recommended())
+    model = build_model(model_spec.recommended())
     model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.R2Score()])
     hist = fit_fast(model, CURVE.x, CURVE.y, epochs=2, batch_size=32, validation_split=0.2)
     assert hist.engine == "keras_fit" and hist.status == "done"
@@ -161,10 +161,10 @@ def test_nothing_of_the_traced_graph_is_left_behind():
     from tensorflow.python.eager import context
     from tensorflow.python.framework import ops
 
-    fit_fast(_model(S.recommended()), CURVE.x, CURVE.y, epochs=1)  # first-use caches
+    fit_fast(_model(model_spec.recommended()), CURVE.x, CURVE.y, epochs=1)  # first-use caches
     grads = set(ops._gradient_registry._registry)
     fns = set(context.context().list_function_names())
-    fit_fast(_model(S.recommended()), CURVE.x, CURVE.y, epochs=2, validation_split=0.2)
+    fit_fast(_model(model_spec.recommended()), CURVE.x, CURVE.y, epochs=2, validation_split=0.2)
     gc.collect()  # what the worker does after each job
     assert set(ops._gradient_registry._registry) == grads
     assert {n for n in context.context().list_function_names() if "while" in n} <= fns
@@ -187,14 +187,15 @@ class Ctx:
 @pytest.mark.parametrize(
     "dataset, spec, kind",
     [
-        ("curve", S.recommended().replace(epochs=5, metrics=["mae"]), "curve"),
-        ("moons", S.recommended().replace(epochs=5, input_shape=(2,), loss="binary_crossentropy",
-                                          metrics=["accuracy"], output=S.DenseSpec(1, "sigmoid", name="output")), "grid"),
-        ("diabetes", S.recommended().replace(epochs=5, input_shape=(10,)), "scatter"),
+        ("curve", model_spec.recommended().replace(epochs=5, metrics=["mae"]), "curve"),
+        ("moons", model_spec.recommended().replace(epochs=5, input_shape=(2,), loss="binary_crossentropy",
+                                          metrics=["accuracy"], output=model_spec.DenseSpec(1, "sigmoid", name="output")), "grid"),
+        ("diabetes", model_spec.recommended().replace(epochs=5, input_shape=(10,)), "scatter"),
     ],
 )
 def test_train_job_streams_and_predicts(dataset, spec, kind):
-    from core.jobs_train import GRID, train
+    from engine.train_spec import GRID
+    from lessons.spec_jobs import train_spec as train
 
     ctx = Ctx()
     res = train(ctx, spec.to_dict(), dataset)
@@ -204,7 +205,7 @@ def test_train_job_streams_and_predicts(dataset, spec, kind):
     assert res["history"]["val_loss"][-1] == ctx.msgs[-1]["val_loss"]
     p = res["predict"]
     assert p["kind"] == kind
-    n = len(D.load(dataset, spec.seed).x)
+    n = len(data.load(dataset, spec.seed).x)
     assert p["val_start"] == int(np.floor(n * 0.8))
     if kind == "curve":
         assert np.all(np.diff(p["x"]) > 0) and p["y_pred"].shape == (len(p["x"]), 1)
@@ -215,31 +216,31 @@ def test_train_job_streams_and_predicts(dataset, spec, kind):
 
 
 def test_train_job_refuses_a_bad_spec_and_reports_keras_errors():
-    from core.jobs_train import train
+    from lessons.spec_jobs import train_spec as train
 
-    bad = S.recommended().to_dict()
+    bad = model_spec.recommended().to_dict()
     bad["hidden"][0]["units"] = 0
     assert train(Ctx(), bad, "curve") == {"ok": False, "spec_error": ("units_not_positive", {"layer": 1, "units": 0})}
-    res = train(Ctx(), S.recommended().replace(input_shape=(3,), epochs=2).to_dict(), "curve")
+    res = train(Ctx(), model_spec.recommended().replace(input_shape=(3,), epochs=2).to_dict(), "curve")
     assert not res["ok"] and res["keras_error"][0] == "ValueError"
     assert "\x1b" not in res["keras_error"][1] and "expected axis -1" in res["keras_error"][1]
-    assert train(Ctx(), S.recommended().to_dict(), "nope")["spec_error"][0] == "choice_invalid"
+    assert train(Ctx(), model_spec.recommended().to_dict(), "nope")["spec_error"][0] == "choice_invalid"
 
 
 def test_train_job_cancel_and_divergence():
-    from core.jobs_train import train
+    from lessons.spec_jobs import train_spec as train
 
-    res = train(Ctx(cancel_after=1), S.recommended().replace(epochs=400).to_dict(), "curve")
+    res = train(Ctx(cancel_after=1), model_spec.recommended().replace(epochs=400).to_dict(), "curve")
     assert res["ok"] and res["status"] == "cancelled" and res["epochs_run"] < 400
-    res = train(Ctx(), S.recommended().replace(optimizer="sgd", learning_rate=10.0).to_dict(), "curve")
+    res = train(Ctx(), model_spec.recommended().replace(optimizer="sgd", learning_rate=10.0).to_dict(), "curve")
     assert res["ok"] and res["status"] == "diverged"
 
 
 def test_train_many_compares_runs():
-    from core.jobs_train import train_many
+    from lessons.spec_jobs import train_many
 
     ctx = Ctx()
-    specs = [S.recommended().replace(epochs=3, optimizer=o).to_dict() for o in ("adam", "sgd")]
+    specs = [model_spec.recommended().replace(epochs=3, optimizer=o).to_dict() for o in ("adam", "sgd")]
     res = train_many(ctx, specs, "curve")
     assert res["ok"] and res["status"] == "done" and len(res["runs"]) == 2
     assert [(m["run"], m["epoch"]) for m in ctx.msgs] == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]

@@ -13,8 +13,9 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from core import pretrained as P  # noqa: E402
-from core import transfer as T  # noqa: E402
+from engine import pretrained as pretrained_mod  # noqa: E402
+from lessons import fine_tuning as FT  # noqa: E402
+from lessons import transfer_learning as TL  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 
 BASE_LAYERS = ["digit", "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "pool", "conv3", "bn3", "relu3"]
@@ -35,19 +36,19 @@ class Ctx:
 
 # ---------------------------------------------------------------- the shipped base
 def test_shipped_base_is_small_and_loads():
-    assert P.BASE_PATH.stat().st_size < 1024 * 1024
-    pretrained = P.load_pretrained()
-    base = P.base_from(pretrained)
+    assert pretrained_mod.BASE_PATH.stat().st_size < 1024 * 1024
+    pretrained = pretrained_mod.load_pretrained()
+    base = pretrained_mod.base_from(pretrained)
     assert [layer.name for layer in base.layers] == BASE_LAYERS
     assert base.count_params() == BASE_PARAMS
-    assert [layer.name for layer in pretrained.layers[len(base.layers):]] == ["flatten", P.OLD_HEAD]
+    assert [layer.name for layer in pretrained.layers[len(base.layers):]] == ["flatten", pretrained_mod.OLD_HEAD]
     assert pretrained.count_params() == BASE_PARAMS + 4 * 4 * 64 * 5 + 5
 
 
 def test_shipped_base_knows_digits_0_to_4():
-    _, _, x_te, y_te = P.source_data()
+    _, _, x_te, y_te = pretrained_mod.source_data()
     assert set(np.unique(y_te)) == {0, 1, 2, 3, 4}
-    assert P.accuracy(P.load_pretrained(), x_te, y_te) >= 0.95
+    assert pretrained_mod.accuracy(pretrained_mod.load_pretrained(), x_te, y_te) >= 0.95
 
 
 def test_pretraining_script_reproduces_the_shipped_base(tmp_path):
@@ -61,7 +62,7 @@ def test_pretraining_script_reproduces_the_shipped_base(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout[proc.stdout.index("{"):])
-    shipped = P.load_pretrained()
+    shipped = pretrained_mod.load_pretrained()
     assert report["params"] == shipped.count_params()
     assert report["layers"] == [layer.name for layer in shipped.layers]
     assert report["test_accuracy"] >= 0.95
@@ -69,19 +70,19 @@ def test_pretraining_script_reproduces_the_shipped_base(tmp_path):
 
 
 def test_target_data_few_examples_fixed_test_set():
-    x3, y3, xt3, yt3 = P.target_data(3)
-    x20, y20, xt20, yt20 = P.target_data(20)
+    x3, y3, xt3, yt3 = pretrained_mod.target_data(3)
+    x20, y20, xt20, yt20 = pretrained_mod.target_data(20)
     assert x3.shape == (15, 8, 8, 1) and x20.shape == (100, 8, 8, 1)
     assert np.array_equal(xt3, xt20) and np.array_equal(yt3, yt20)  # the test set never changes
     assert set(np.unique(y3)) == {0, 1, 2, 3, 4} and len(yt3) > 400
-    pool, test = P._split(P.TARGET_CLASSES, 0.5, P.SEED + 1)
+    pool, test = pretrained_mod.split_classes(pretrained_mod.TARGET_CLASSES, 0.5, pretrained_mod.SEED + 1)
     assert not set(np.concatenate(pool)) & set(test)  # no training image is also a test image
-    assert P.target_data(10_000)[0].shape[0] == 5 * P.max_per_class()
+    assert pretrained_mod.target_data(10_000)[0].shape[0] == 5 * pretrained_mod.max_per_class()
 
 
 # ---------------------------------------------------------------- the four steps, compared
 def test_workflow_counts():
-    wf = T.workflow(Ctx())
+    wf = TL.workflow(Ctx())
     assert wf["step1"]["totals"]["params"] == BASE_PARAMS
     assert wf["step2"]["totals"] == {"params": BASE_PARAMS, "trainable": 0, "non_trainable": BASE_PARAMS}
     assert wf["step3"]["totals"]["trainable"] == HEAD_PARAMS
@@ -91,7 +92,7 @@ def test_workflow_counts():
 @pytest.fixture(scope="module")
 def compared():
     ctx = Ctx()
-    return T.compare(ctx, n_per_class=3, epochs=3, lr=0.01), ctx
+    return TL.compare(ctx, n_per_class=3, epochs=3, lr=0.01), ctx
 
 
 def test_compare_frozen_base_is_untouched(compared):
@@ -104,7 +105,7 @@ def test_compare_frozen_base_is_untouched(compared):
     assert fr["old_task_accuracy"] == res["old_task_before"]  # the old task survives exactly
     assert sc["old_task_accuracy"] is None
     assert len(fr["history"]["val_accuracy"]) == 3 and fr["n_train"] == 15
-    assert {r["engine"] for r in res["runs"].values()} == {"graph"}  # core.train.fit_fast
+    assert {r["engine"] for r in res["runs"].values()} == {"graph"}  # engine.fit_fast.fit_fast
     assert {m["run"] for m in ctx.messages} == {"frozen", "unfrozen", "scratch"}
 
 
@@ -118,7 +119,7 @@ def test_generated_code_builds_the_same_data_and_model(compared):
         exec(compile(code, "<frozen run>", "exec"), scope)  # the app's own generated code, not user input
     finally:
         os.chdir(cwd)
-    x_tr, y_tr, x_te, y_te = P.target_data(3)
+    x_tr, y_tr, x_te, y_te = pretrained_mod.target_data(3)
     assert np.array_equal(scope["x_train"], x_tr) and np.array_equal(scope["y_train"], y_tr)
     assert np.array_equal(scope["x_test"], x_te)
     model = scope["model"]
@@ -130,12 +131,12 @@ def test_cancelled_compare_stops_early():
         def cancelled(self):
             return True
 
-    assert T.compare(Stop(), n_per_class=1, epochs=1) == {"cancelled": True}
+    assert TL.compare(Stop(), n_per_class=1, epochs=1) == {"cancelled": True}
 
 
 # ---------------------------------------------------------------- the document's Step 3 on VGG16
 def test_step3_as_written_fails_in_keras3():
-    res = T.step3(Ctx(), variant="document")
+    res = TL.step3(Ctx(), variant="document")
     assert res["ok"] is False
     etype, msg = res["error"]
     assert etype == "ValueError"
@@ -145,14 +146,14 @@ def test_step3_as_written_fails_in_keras3():
 
 
 def test_step3_fix_input_shape():
-    res = T.step3(Ctx(), variant="input_shape")
+    res = TL.step3(Ctx(), variant="input_shape")
     assert res["ok"] and res["base_output"] == "(None, 7, 7, 512)" and res["pooled"] == "(None, 25088)"
     head = 25088 * 128 + 128 + 128 * 10 + 10
     assert res["totals"] == {"params": 14_714_688 + head, "trainable": head, "non_trainable": 14_714_688}
 
 
 def test_step3_fix_global_average_pooling():
-    res = T.step3(Ctx(), variant="gap")
+    res = TL.step3(Ctx(), variant="gap")
     assert res["ok"] and res["pooled"] == "(None, 512)"
     head = 512 * 128 + 128 + 128 * 10 + 10
     assert res["totals"] == {"params": 14_714_688 + head, "trainable": head, "non_trainable": 14_714_688}
@@ -163,7 +164,7 @@ def test_step3_fix_global_average_pooling():
     ("MobileNetV2", 154, 2_257_984),
 ])
 def test_keras_applications_counts(name, layers, params):
-    info = P.application_info(Ctx(), name=name)
+    info = TL.application_info(Ctx(), name=name)
     assert info["n_layers"] == layers and info["totals"]["params"] == params
     assert len(info["layers"]) == layers
     assert "weights=None" in info["code"]
@@ -171,27 +172,27 @@ def test_keras_applications_counts(name, layers, params):
 
 def test_imagenet_weights_offline_answer_quickly(monkeypatch):
     monkeypatch.setenv("KERAS_LAB_OFFLINE", "1")
-    monkeypatch.setattr(P, "_cached_weights", lambda name: False)
-    assert P.load_imagenet(Ctx(), name="VGG16") == {"ok": False, "reason": "offline"}
-    assert P.imagenet_status(Ctx(), name="VGG16")["online"] is False
+    monkeypatch.setattr(TL, "_cached_weights", lambda name: False)
+    assert TL.load_imagenet(Ctx(), name="VGG16") == {"ok": False, "reason": "offline"}
+    assert TL.imagenet_status(Ctx(), name="VGG16")["online"] is False
 
 
 # ---------------------------------------------------------------- fine-tuning
 def test_partial_freeze_counts():
     n = len(BASE_LAYERS)
-    everything = T.partial(Ctx(), k=0)
+    everything = FT.partial(Ctx(), k=0)
     assert everything["n_layers"] == n
     assert everything["base_totals"] == {"params": BASE_PARAMS, "trainable": BASE_PARAMS - 224, "non_trainable": 224}
-    nothing = T.partial(Ctx(), k=n)
+    nothing = FT.partial(Ctx(), k=n)
     assert nothing["base_totals"]["trainable"] == 0
-    k8 = T.partial(Ctx(), k=8)
+    k8 = FT.partial(Ctx(), k=8)
     assert k8["base_totals"]["trainable"] == 18496 + 2 * 64  # conv3 and bn3's gamma, beta
     assert k8["listing"].splitlines()[7:] == ["pool False", "conv3 True", "bn3 True", "relu3 True"]
     assert "for layer in base_model.layers[:8]:" in k8["code"]
 
 
 def test_race_starts_together_and_head_only_leaves_the_base():
-    res = T.race(Ctx(), k=8, lr_normal=0.01, lr_low=1e-5, n_per_class=2, head_epochs=2, epochs=2)
+    res = FT.race(Ctx(), k=8, lr_normal=0.01, lr_low=1e-5, n_per_class=2, head_epochs=2, epochs=2)
     runs = {(r["kind"], r["lr"]): r for r in res["runs"]}
     assert len(runs) == 6
     for lr in (0.01, 1e-5):
@@ -205,7 +206,7 @@ def test_batchnorm_training_false_does_not_keep_statistics_in_this_keras():
     """Measured fact shown on the fine-tuning page: in Keras 3 fit() passes training=True down
     to every layer, replacing the training=False recorded when the base was called
     (keras-team/keras#20285); BatchNormalization layers set trainable=False do keep them."""
-    res = T.bn_demo(Ctx(), n_per_class=2, epochs=2, lr=1e-3)
+    res = FT.bn_demo(Ctx(), n_per_class=2, epochs=2, lr=1e-3)
     runs = res["runs"]
     assert runs["training_false"]["stats_moved"] is True
     assert res["training_false_kept_stats"] is False

@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import exports as X
-from core import stack as K
-from core import userdata as U
-from core.i18n import strings, translate
-from core.validate import SpecError
-from tests.conftest import ROOT, open_page, texts
+from engine import exports, stack, userdata
+from engine.validate import SpecError
+from lessons import build_and_train as build_jobs  # noqa: I001
+from tests.conftest import open_page, texts
+from ui.text import strings, translate
 
 P = "build_and_train"
 
@@ -39,20 +38,20 @@ def _code(fn, *args, **kw) -> str:
 # ----------------------------------------------------------------------------- bad files
 BAD_FILES = {
     "csv_empty": b"",
-    "csv_too_big": b"a,b\n" + b"1,2\n" * (U.MAX_BYTES // 4 + 10),
+    "csv_too_big": b"a,b\n" + b"1,2\n" * (userdata.MAX_BYTES // 4 + 10),
     "csv_unreadable": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     "csv_one_column": b"only\n" + b"1\n" * 40,
     "csv_too_few_rows": b"a,b\n1,2\n3,4\n",
-    "csv_too_many_rows": b"a,b\n" + b"1,2\n" * (U.MAX_ROWS + 1),
-    "csv_too_many_columns": (",".join(f"c{i}" for i in range(U.MAX_COLUMNS + 1)) + "\n"
-                             + ",".join("1" for _ in range(U.MAX_COLUMNS + 1)) + "\n").encode() * 1,
-    "csv_long_name": ("x" * (U.MAX_NAME + 1) + ",y\n" + "1,2\n" * 30).encode(),
+    "csv_too_many_rows": b"a,b\n" + b"1,2\n" * (userdata.MAX_ROWS + 1),
+    "csv_too_many_columns": (",".join(f"c{i}" for i in range(userdata.MAX_COLUMNS + 1)) + "\n"
+                             + ",".join("1" for _ in range(userdata.MAX_COLUMNS + 1)) + "\n").encode() * 1,
+    "csv_long_name": ("x" * (userdata.MAX_NAME + 1) + ",y\n" + "1,2\n" * 30).encode(),
 }
 
 
 @pytest.mark.parametrize("code", sorted(BAD_FILES))
 def test_bad_files_are_refused_with_their_reason(code):
-    assert _code(U.read_csv, BAD_FILES[code], "bad.csv") == code
+    assert _code(userdata.read_csv, BAD_FILES[code], "bad.csv") == code
 
 
 def test_every_csv_message_exists_in_both_languages():
@@ -66,19 +65,19 @@ def test_every_csv_message_exists_in_both_languages():
 def test_separators_and_encodings_are_recognised():
     df = _frame()
     for sep in (";", "\t", "|"):
-        table = U.read_csv(_csv(df, sep=sep), "semi.csv")
+        table = userdata.read_csv(_csv(df, sep=sep), "semi.csv")
         assert table.sep == sep and list(table.df.columns) == list(df.columns)
     latin = "name,value\n" + "".join(f"caf\xe9{i},{i}\n" for i in range(30))
-    table = U.read_csv(latin.encode("cp1252"), "latin.csv")
+    table = userdata.read_csv(latin.encode("cp1252"), "latin.csv")
     assert table.encoding == "cp1252" and table.df["name"][0] == "caf\xe90"
-    assert U.read_csv(b"\xef\xbb\xbf" + _csv(df), "bom.csv").df.columns[0] == "a"  # Excel's byte-order mark
+    assert userdata.read_csv(b"\xef\xbb\xbf" + _csv(df), "bom.csv").df.columns[0] == "a"  # Excel's byte-order mark
 
 
 def test_file_names_are_safe_for_generated_code():
-    assert U.safe_file_name("my data (1).csv") == "mydata1.csv"
-    assert U.safe_file_name("../../etc/passwd") == "my_data.csv"
-    assert U.safe_file_name("ডেটা.csv") == "my_data.csv"
-    assert U.safe_file_name('a";import os;".csv') == "aimportos.csv"
+    assert userdata.safe_file_name("my data (1).csv") == "mydata1.csv"
+    assert userdata.safe_file_name("../../etc/passwd") == "my_data.csv"
+    assert userdata.safe_file_name("ডেটা.csv") == "my_data.csv"
+    assert userdata.safe_file_name('a";import os;".csv') == "aimportos.csv"
 
 
 # ----------------------------------------------------------------------------- bad column choices
@@ -86,34 +85,34 @@ def test_bad_column_choices_are_refused_with_their_reason():
     df = _frame()
     df["text"] = ["x", "y"] * 30
     df["const"] = 1.0
-    table = U.read_csv(_csv(df), "d.csv")
-    assert _code(U.prepare, table, "nope", ["a"]) == "csv_no_target"
-    assert _code(U.prepare, table, "y", []) == "csv_no_features"
-    assert _code(U.prepare, table, "y", ["a", "y"]) == "csv_target_is_feature"
-    assert _code(U.prepare, table, "y", ["a", "text"]) == "csv_text_feature"
-    assert _code(U.prepare, table, "const", ["a"]) == "csv_constant_target"
-    assert _code(U.prepare, table, "text", ["a"], "regression") == "csv_text_target_regression"
-    assert _code(U.prepare, table, "y", ["a"], "classification") == "csv_too_many_classes"
-    assert _code(U.prepare, table, "y", ["a"], "sideways") == "choice_invalid"
-    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, U.MAX_FEATURES + 2)))
+    table = userdata.read_csv(_csv(df), "d.csv")
+    assert _code(userdata.prepare, table, "nope", ["a"]) == "csv_no_target"
+    assert _code(userdata.prepare, table, "y", []) == "csv_no_features"
+    assert _code(userdata.prepare, table, "y", ["a", "y"]) == "csv_target_is_feature"
+    assert _code(userdata.prepare, table, "y", ["a", "text"]) == "csv_text_feature"
+    assert _code(userdata.prepare, table, "const", ["a"]) == "csv_constant_target"
+    assert _code(userdata.prepare, table, "text", ["a"], "regression") == "csv_text_target_regression"
+    assert _code(userdata.prepare, table, "y", ["a"], "classification") == "csv_too_many_classes"
+    assert _code(userdata.prepare, table, "y", ["a"], "sideways") == "choice_invalid"
+    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, userdata.MAX_FEATURES + 2)))
     wide.columns = [f"f{i}" for i in wide.columns]
-    t2 = U.read_csv(_csv(wide), "wide.csv")
-    assert _code(U.prepare, t2, "f0", list(t2.df.columns[1:])) == "csv_too_many_features"
+    t2 = userdata.read_csv(_csv(wide), "wide.csv")
+    assert _code(userdata.prepare, t2, "f0", list(t2.df.columns[1:])) == "csv_too_many_features"
 
 
 def test_missing_values_leave_rows_out_and_too_few_left_is_refused():
     df = _frame(60)
     df.loc[:9, "a"] = np.nan
     df.loc[10, "y"] = np.inf
-    prep = U.prepare(U.read_csv(_csv(df), "m.csv"), "y", ["a", "b"])
+    prep = userdata.prepare(userdata.read_csv(_csv(df), "m.csv"), "y", ["a", "b"])
     assert prep.dropped == 11 and prep.rows == 49 and not np.isnan(prep.x).any()
     df.loc[:45, "b"] = np.nan
-    assert _code(U.prepare, U.read_csv(_csv(df), "m.csv"), "y", ["a", "b"]) == "csv_too_few_after_missing"
+    assert _code(userdata.prepare, userdata.read_csv(_csv(df), "m.csv"), "y", ["a", "b"]) == "csv_too_few_after_missing"
 
 
 def test_too_much_training_is_refused():
-    U.check_work(U.MAX_ROWS, U.MAX_SAMPLE_EPOCHS // U.MAX_ROWS)
-    assert _code(U.check_work, U.MAX_ROWS, U.MAX_SAMPLE_EPOCHS // U.MAX_ROWS + 1) == "csv_too_much_work"
+    userdata.check_work(userdata.MAX_ROWS, userdata.MAX_SAMPLE_EPOCHS // userdata.MAX_ROWS)
+    assert _code(userdata.check_work, userdata.MAX_ROWS, userdata.MAX_SAMPLE_EPOCHS // userdata.MAX_ROWS + 1) == "csv_too_much_work"
 
 
 # ----------------------------------------------------------------------------- the head follows the target
@@ -127,19 +126,19 @@ def test_input_shape_and_head_follow_the_columns(target, task, n_classes, units,
     df = _frame(90)
     df["bin"] = (df["a"] > 0).astype(int)
     df["word"] = np.array(["cat", "dog", "emu"])[np.arange(90) % 3]
-    table = U.read_csv(_csv(df), "d.csv")
+    table = userdata.read_csv(_csv(df), "d.csv")
     feats = ["a", "b"]
-    prep = U.prepare(table, target, feats)
+    prep = userdata.prepare(table, target, feats)
     assert prep.task == task and len(prep.classes) == n_classes
     assert prep.x.shape == (90, 2) and prep.y.shape == (90, 1) and prep.x.dtype == np.float32
     assert np.allclose(prep.x.mean(0), 0, atol=1e-5) and np.allclose(prep.x.std(0), 1, atol=1e-4)
-    spec = K.spec_from_controls(dataset=K.MY_CSV, named=True, n_hidden=1, units=["8"], activations=["relu"],
+    spec = stack.spec_from_controls(dataset=stack.MY_CSV, named=True, n_hidden=1, units=["8"], activations=["relu"],
                                 optimizer="adam", learning_rate="0.01", epochs="20", batch_size="16",
                                 validation_split=0.2, data_shape=(prep.n_features,), task=prep.task,
                                 n_classes=len(prep.classes))
     assert spec.input_shape == (2,)
     assert (spec.output.units, spec.output.activation, spec.loss) == (units, activation, loss)
-    from core.build import build_model
+    from engine.build import build_model
 
     model = build_model(spec)  # the installed Keras agrees on the shapes
     assert tuple(model.inputs[0].shape) == (None, 2) and tuple(model.outputs[0].shape) == (None, units)
@@ -152,10 +151,10 @@ def test_generated_data_code_redoes_the_preparation(tmp_path):
     df["kind"] = np.array(["b", "a", "c", "a"])[np.arange(80) % 4]
     raw = _csv(df, sep=";")
     (tmp_path / "mine.csv").write_bytes(raw)
-    table = U.read_csv(raw, "mine.csv")
+    table = userdata.read_csv(raw, "mine.csv")
     for target, feats in (("y", ["a", "b", "c"]), ("kind", ["a", "c"])):
-        prep = U.prepare(table, target, feats)
-        lines = X.data_lines(table.file_name, table.sep, table.encoding, feats, target, prep.task, 0)
+        prep = userdata.prepare(table, target, feats)
+        lines = exports.data_lines(table.file_name, table.sep, table.encoding, feats, target, prep.task, 0)
         script = "\n".join(["import numpy as np", "import pandas as pd", *lines,
                             "np.save('x.npy', x_train); np.save('y.npy', y_train)"])
         subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
@@ -166,7 +165,7 @@ def test_generated_data_code_redoes_the_preparation(tmp_path):
 def test_hostile_column_names_stay_string_literals():
     import ast
 
-    lines = X.data_lines("d.csv", ",", "utf-8-sig", ['a"); import os; ("', "b\\n"], 'y"\n', "regression", 0)
+    lines = exports.data_lines("d.csv", ",", "utf-8-sig", ['a"); import os; ("', "b\\n"], 'y"\n', "regression", 0)
     tree = ast.parse("\n".join(lines))  # the whole data block is valid Python...
     features, target = tree.body[1], tree.body[2]
     # ...and the names stay plain string constants: nothing in them runs.
@@ -189,18 +188,18 @@ class _Ctx:
 
 
 def test_training_job_on_own_arrays_streams_and_learns():
-    table = U.read_csv(U.example_csv(), "iris.csv")
-    prep = U.prepare(table, "species", U.default_features(table, "species"))
-    spec = K.spec_from_controls(dataset=K.MY_CSV, named=True, n_hidden=1, units=["16"], activations=["relu"],
+    table = userdata.read_csv(userdata.example_csv(), "iris.csv")
+    prep = userdata.prepare(table, "species", userdata.default_features(table, "species"))
+    spec = stack.spec_from_controls(dataset=stack.MY_CSV, named=True, n_hidden=1, units=["16"], activations=["relu"],
                                 optimizer="adam", learning_rate="0.01", epochs="60", batch_size="16",
                                 validation_split=0.2, data_shape=(4,), task=prep.task, n_classes=3)
     ctx = _Ctx()
-    res = U.train(ctx, spec=spec.to_dict(), x=prep.x, y=prep.y, task=prep.task)
+    res = build_jobs.train_csv(ctx, spec=spec.to_dict(), x=prep.x, y=prep.y, task=prep.task)
     assert res["ok"] and res["status"] == "done" and len(ctx.messages) == 60
     assert res["history"]["val_accuracy"][-1] > 0.8
     m = np.asarray(res["predict"]["matrix"])
     assert res["predict"]["kind"] == "confusion" and m.shape == (3, 3) and m.sum() == 30
-    bad = U.train(ctx, spec=spec.to_dict(), x=prep.x[:, :3], y=prep.y, task=prep.task)
+    bad = build_jobs.train_csv(ctx, spec=spec.to_dict(), x=prep.x[:, :3], y=prep.y, task=prep.task)
     assert bad == {"ok": False, "spec_error": ("csv_shape_mismatch", {})}
 
 
@@ -214,7 +213,7 @@ def test_page_trains_on_an_uploaded_csv(lang):
     at = open_page(P, lang, build_and_train_dataset="my_csv")
     assert not at.exception
     assert translate(lang, f"{P}.upload_prompt") in texts(at)
-    _upload(at, U.example_csv(), "iris.csv")
+    _upload(at, userdata.example_csv(), "iris.csv")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     shown = texts(at)
@@ -232,7 +231,7 @@ def test_page_trains_on_an_uploaded_csv(lang):
     assert at.selectbox(key=f"{P}_target").value == "y"
     assert at.multiselect(key=f"{P}_features").value == ["a", "b", "c"]
     assert "`(3,)`" in texts(at)
-    _upload(at, U.example_csv(), "iris.csv")
+    _upload(at, userdata.example_csv(), "iris.csv")
     # Another target: regression, the shape follows the features left.
     at.selectbox(key=f"{P}_target").set_value("petal_width").run()
     assert not at.exception and not at.error
@@ -248,7 +247,7 @@ def test_page_explains_bad_csvs_and_keeps_the_last_good_model(lang):
     df = _frame(40)
     df["text"] = ["p", "q"] * 20
     cases = [
-        (BAD_FILES["csv_too_few_rows"], "csv_too_few_rows", {"n": 2, "min": U.MIN_ROWS}),
+        (BAD_FILES["csv_too_few_rows"], "csv_too_few_rows", {"n": 2, "min": userdata.MIN_ROWS}),
         (BAD_FILES["csv_unreadable"], "csv_unreadable", {}),
         (b"a,b\n" + b"1,1\n" * 30, "csv_constant_target", {"name": "b"}),
     ]

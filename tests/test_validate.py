@@ -1,9 +1,17 @@
 """Validation: shapes are parsed, never evaluated; every rejection has a message in both languages."""
 import pytest
 
-from core import spec as S
-from core.i18n import LANGS, translate
-from core.validate import SpecError, check_name, format_shape, parse_float, parse_int, parse_shape, validate_spec
+from engine import spec as model_spec
+from engine.validate import (
+    SpecError,
+    check_name,
+    format_shape,
+    parse_float,
+    parse_int,
+    parse_shape,
+    validate_spec,
+)
+from ui.text import LANGS, translate
 
 
 @pytest.mark.parametrize("text,shape", [("(1,)", (1,)), ("10", (10,)), ("(28, 28, 1)", (28, 28, 1)), ("[3,4]", (3, 4)), (" ( 5 , ) ", (5,))])
@@ -59,17 +67,17 @@ def test_names():
 @pytest.mark.parametrize(
     "change,code",
     [
-        (lambda s: s.hidden.__setitem__(0, S.DenseSpec(0)), "units_not_positive"),
-        (lambda s: s.hidden.__setitem__(0, S.DenseSpec(100000)), "units_too_big"),
-        (lambda s: s.hidden.extend([S.DenseSpec(4)] * 10), "too_many_layers"),
-        (lambda s: s.hidden.__setitem__(1, S.DenseSpec(4, name="hidden1")), "name_duplicate"),
-        (lambda s: setattr(s, "hidden", [S.DenseSpec(512)] * 4), "too_many_params"),
+        (lambda s: s.hidden.__setitem__(0, model_spec.DenseSpec(0)), "units_not_positive"),
+        (lambda s: s.hidden.__setitem__(0, model_spec.DenseSpec(100000)), "units_too_big"),
+        (lambda s: s.hidden.extend([model_spec.DenseSpec(4)] * 10), "too_many_layers"),
+        (lambda s: s.hidden.__setitem__(1, model_spec.DenseSpec(4, name="hidden1")), "name_duplicate"),
+        (lambda s: setattr(s, "hidden", [model_spec.DenseSpec(512)] * 4), "too_many_params"),
         (lambda s: setattr(s, "learning_rate", 100.0), "out_of_range"),
         (lambda s: setattr(s, "optimizer", "magic"), "choice_invalid"),
     ],
 )
 def test_spec_rejections(change, code):
-    spec = S.recommended()
+    spec = model_spec.recommended()
     change(spec)
     with pytest.raises(SpecError) as e:
         validate_spec(spec)
@@ -83,7 +91,7 @@ def test_every_error_code_in_validate_has_a_message():
     import re
     from pathlib import Path
 
-    src = Path("core/validate.py").read_text()
+    src = Path("engine/validate.py").read_text()
     codes = set(re.findall(r'SpecError\("([a-z_]+)"', src))
     for lang in LANGS:
         for code in codes:

@@ -9,8 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.i18n import spec_error_text, t
-from core.validate import SpecError
+from engine.validate import SpecError
+from lessons import build_and_train as build_jobs
+from ui.i18n import spec_error_text, t
 
 PALETTE = ("#1f6feb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
 
@@ -118,13 +119,13 @@ def confusion_figure(p: dict, classes: list, title: str, x: str, y: str):
 # ----------------------------------------------------------------------------- own data
 def _read_upload(page: str, up):
     """The uploaded file read once per upload and kept in this session only (never a shared cache)."""
-    from core import userdata as U
+    from engine import userdata
 
     slot = f"{page}__csv_table"
     kept = st.session_state.get(slot)
     if kept is None or kept[0] != up.file_id:
         try:
-            kept = (up.file_id, U.read_csv(up.getvalue(), up.name), None)
+            kept = (up.file_id, userdata.read_csv(up.getvalue(), up.name), None)
         except SpecError as e:
             kept = (up.file_id, None, e)
         st.session_state[slot] = kept
@@ -136,16 +137,16 @@ def _read_upload(page: str, up):
 def _choose_columns(page: str, table) -> None:
     """A new file: the columns in the URL if they fit it (a shared link, the same file again),
     else the defaults; never the previous file's columns, which the pickers would drop."""
-    from core import userdata as U
+    from engine import userdata
 
     cols = list(table.df.columns)
     target = st.query_params.get(f"{page}_target")
     if target not in cols:
-        target = U.default_target(table)
+        target = userdata.default_target(table)
     features = [f for f in st.query_params.get_all(f"{page}_features") if f in cols and f != target]
     # Written, not deleted: a bound widget that loses its state is seeded again from the URL.
     st.session_state[f"{page}_target"] = target
-    st.session_state[f"{page}_features"] = features or U.default_features(table, target)
+    st.session_state[f"{page}_features"] = features or userdata.default_features(table, target)
 
 
 def own_data(page: str) -> dict | None:
@@ -154,14 +155,14 @@ def own_data(page: str) -> dict | None:
     The target and feature pickers are bound to the URL like every other control: a link
     cannot carry the file, but whoever uploads the same file gets the same columns back.
     """
-    from core import userdata as U
+    from engine import userdata
 
-    up = st.file_uploader(t(f"{page}.upload_label", rows=f"{U.MAX_ROWS:,}", cols=U.MAX_COLUMNS), type=["csv"],
+    up = st.file_uploader(t(f"{page}.upload_label", rows=f"{userdata.MAX_ROWS:,}", cols=userdata.MAX_COLUMNS), type=["csv"],
                           key=f"{page}_csv", help=t(f"{page}.upload_help"))
     if up is None:
         st.session_state.pop(f"{page}__csv_table", None)
         st.info(t(f"{page}.upload_prompt"), icon=":material/upload_file:")
-        st.download_button(t(f"{page}.example_file"), data=U.example_csv, file_name="iris.csv", mime="text/csv",
+        st.download_button(t(f"{page}.example_file"), data=userdata.example_csv, file_name="iris.csv", mime="text/csv",
                            key=f"{page}_dl_example", help=t(f"{page}.example_help"), on_click="ignore",
                            icon=":material/download:")
         return None
@@ -176,12 +177,12 @@ def own_data(page: str) -> dict | None:
     target = st.selectbox(t(f"{page}.target_label"), cols, index=len(cols) - 1, key=f"{page}_target",
                           bind="query-params")
     options = [c for c in cols if c != target]
-    chosen = st.multiselect(t(f"{page}.features_label"), options, default=U.default_features(table, target),
+    chosen = st.multiselect(t(f"{page}.features_label"), options, default=userdata.default_features(table, target),
                             key=f"{page}_features", bind="query-params")
-    task = st.selectbox(t(f"{page}.task_label"), U.TASKS, key=f"{page}_task", bind="query-params",
-                        help=t(f"{page}.task_help", max=U.MAX_CLASSES))
+    task = st.selectbox(t(f"{page}.task_label"), userdata.TASKS, key=f"{page}_task", bind="query-params",
+                        help=t(f"{page}.task_help", max=userdata.MAX_CLASSES))
     try:
-        prep = U.prepare(table, target, chosen, task)
+        prep = userdata.prepare(table, target, chosen, task)
     except SpecError as e:
         st.error(spec_error_message(e, page), icon=":material/error:")
         return None
@@ -201,9 +202,9 @@ MAX_CLASS_NAMES = 6
 # ----------------------------------------------------------------------------- step-through
 @st.cache_data(show_spinner=False, max_entries=256)
 def _steps(spec_dict: dict) -> dict:
-    from components.engine import call
+    from ui.client import call
 
-    return call("core.stepper:steps", spec=spec_dict)
+    return call(build_jobs.steps, spec=spec_dict)
 
 
 def _set_step(key: str, value: int, n: int) -> None:
@@ -238,7 +239,7 @@ def _code_html(lines: list[str], current: int) -> str:
 
 def step_through(page: str, spec_dict: dict) -> None:
     """Next / previous / restart over the model's statements, each run in real Keras by a job."""
-    from components.model_view import show_failure
+    from ui.model_view import show_failure
 
     res = _steps(spec_dict)
     if not res.get("ok"):
@@ -296,9 +297,9 @@ def exports(page: str, spec_dict: dict, code: str, table: list, history: dict | 
     The model file is made only when asked for (the button's data is a callable): the job
     trains this spec again, the same way, and saves it.
     """
-    from core import exports as X
+    from engine import exports
 
-    name = X.base_name(spec_dict)
+    name = exports.base_name(spec_dict)
     st.subheader(t(f"{page}.export_title"))
     if csv_file:
         st.caption(t(f"{page}.export_caption_csv", file=csv_file, model_file=f"{name}.keras"))
@@ -311,10 +312,10 @@ def exports(page: str, spec_dict: dict, code: str, table: list, history: dict | 
                        file_name=f"{name}.keras", mime="application/octet-stream", key=f"{page}_dl_model",
                        on_click="ignore", icon=":material/model_training:", disabled=keras_args is None,
                        help=t(f"{page}.dl_model_help"), width="stretch")
-    c3.download_button(t(f"{page}.dl_history"), data=X.csv_bytes(X.history_csv(history or {})),
+    c3.download_button(t(f"{page}.dl_history"), data=exports.csv_bytes(exports.history_csv(history or {})),
                        file_name=f"{name}_loss_history.csv", mime="text/csv", key=f"{page}_dl_history",
                        on_click="ignore", icon=":material/show_chart:", disabled=not history, width="stretch")
-    c4.download_button(t(f"{page}.dl_table"), data=X.csv_bytes(X.table_csv(table)),
+    c4.download_button(t(f"{page}.dl_table"), data=exports.csv_bytes(exports.table_csv(table)),
                        file_name=f"{name}_parameters.csv", mime="text/csv", key=f"{page}_dl_table",
                        on_click="ignore", icon=":material/table:", width="stretch")
 
@@ -330,9 +331,9 @@ def _keras_bytes_fn(keras_args: dict):
 
 def keras_bytes(keras_args: dict) -> bytes:
     """The .keras file of `keras_args` ({"spec", "dataset"} or {"spec", "x", "y", "task"})."""
-    from components.engine import call
+    from ui.client import call
 
-    res = call("core.exports:keras_file", **keras_args)
+    res = call(build_jobs.keras_file, **keras_args)
     if not res.get("ok"):
         raise RuntimeError(str(res.get("spec_error") or res.get("keras_error"))[:300])
     return res["data"]

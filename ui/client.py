@@ -1,12 +1,13 @@
-"""The one door from pages to the engine: `call("core.module:function", **kwargs)`.
+"""The one door from pages to the engine: `call(job_function, **kwargs)`.
 
-Pages never import Keras. Jobs are plain functions `fn(ctx, **kwargs)` in core modules
-that list them in `__jobs__`; they take and return picklable data. They run in warm worker
-processes (core.pool): TensorFlow is imported there, never in the Streamlit process, and
+Pages never import Keras. Jobs are plain functions `fn(ctx, **kwargs)` in `lessons/`, marked
+`@job` (runtime.jobs); pages pass the function itself, the worker gets its name. They take
+and return picklable data. They run in warm worker
+processes (runtime.pool): TensorFlow is imported there, never in the Streamlit process, and
 the memory each Keras build leaves behind goes away with the worker.
 
 - `call(job, **kwargs)`: run a job, wait, return its result (raises what the job raises).
-- `submit(job, **kwargs)`: start a job and return its `core.pool.Job` at once, to stream
+- `submit(job, **kwargs)`: start a job and return its `runtime.pool.Job` at once, to stream
   its messages (`job.wait_messages`, `job.messages`), `job.cancel()` it, then `job.result()`.
 - `prewarm()`: start the workers now, without waiting (e.g. after the first page rendered).
 
@@ -23,13 +24,13 @@ import threading
 
 import streamlit as st
 
-from core.pool import InlinePool, Job, Pool
-from core.pool import resolve as _resolve
+from runtime.jobs import check_kwargs, target
+from runtime.pool import InlinePool, Job, Pool
 
 # Imported by every worker before it says it is ready, then one tiny fit is traced, so the
 # first real job of a fresh worker pays none of TensorFlow's one-off costs.
-PRELOAD = ("core.build", "core.jobs_model", "core.jobs_train")
-WARMUP = "core.jobs_train:warm"
+PRELOAD = ("engine.build", "lessons.spec_jobs")
+WARMUP = "lessons.spec_jobs:warm"  # a wire name: the pool starts before any page runs
 
 _lock = threading.Lock()
 _pool = None
@@ -58,17 +59,13 @@ def pool():
     return _process_pool()
 
 
-def resolve(job: str):
-    """The job function itself, if `job` names one (checked the same way the workers check)."""
-    return _resolve(job)
+def submit(job, **kwargs) -> Job:
+    """Start a job (a function marked `@job`); returns its handle at once."""
+    check_kwargs(job, kwargs)
+    return pool().submit(target(job), **kwargs)
 
 
-def submit(job: str, **kwargs) -> Job:
-    """Start a job; returns its handle at once."""
-    return pool().submit(job, **kwargs)
-
-
-def call(job: str, **kwargs):
+def call(job, **kwargs):
     """Run a job and return its result (raises what the job raises)."""
     timeout = float(os.environ.get("KFL_CALL_TIMEOUT", "300"))
     handle = submit(job, **kwargs)

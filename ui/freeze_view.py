@@ -16,10 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import engine
-from components.i18n import t
-from components.model_view import keras_error as keras_says  # noqa: F401 (pages use V.keras_says)
-from components.model_view import output  # noqa: F401
+from runtime.jobs import target
+from ui import client as engine
+from ui.i18n import t
+from ui.model_view import keras_error as keras_says  # noqa: F401 (pages use V.keras_says)
+from ui.model_view import output  # noqa: F401
 
 POLL = 0.2
 SHARED = 96
@@ -39,11 +40,11 @@ TRAINABLE = "#16a34a"
 FROZEN = "#94a3b8"
 
 
-def _key(job: str, kwargs: dict) -> str:
-    return hashlib.sha1(json.dumps([job, kwargs], sort_keys=True, default=str).encode()).hexdigest()[:20]
+def _key(job, kwargs: dict) -> str:
+    return hashlib.sha1(json.dumps([target(job), kwargs], sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def cached(job: str, **kwargs):
+def cached(job, **kwargs):
     """A quick job (no training): run once per argument set for every session."""
     key = _key(job, kwargs)
     with _lock:

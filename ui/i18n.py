@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.i18n import DEFAULT_LANG, LANGS, translate
+from ui.text import DEFAULT_LANG, LANGS, translate
 
 _LABELS = {"bn": "বাংলা", "en": "English"}
 

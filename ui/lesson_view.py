@@ -4,18 +4,24 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.engine import call
-from components.i18n import spec_error_text
+from engine.validate import SpecError
+from runtime.jobs import resolve, target
+from ui.client import call
+from ui.i18n import spec_error_text
+
 # Shared with every page that shows a model; re-exported under the lesson pages' names.
-from components.model_view import keep_last_good, output  # noqa: F401
-from components.model_view import keras_error as keras_says  # noqa: F401
-from core.validate import SpecError
+from ui.model_view import keep_last_good, output  # noqa: F401
+from ui.model_view import keras_error as keras_says  # noqa: F401
+
+
+def lesson(job, **kwargs) -> dict:
+    """A lesson job, cached on its arguments: the same settings never run Keras twice."""
+    return _lesson(target(job), **kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def lesson(job: str, **kwargs) -> dict:
-    """A core.lessons job, cached on its arguments: the same settings never run Keras twice."""
-    return call(f"core.lessons:{job}", **kwargs)
+def _lesson(job_name: str, /, **kwargs) -> dict:
+    return call(resolve(job_name), **kwargs)
 
 
 class Inputs:

@@ -3,7 +3,7 @@
 `train_live(page_key, spec_dict, dataset)` is the whole contract: it starts (or finds) the
 training of this spec on this data set, draws a plotly chart of the training and
 validation loss that grows chunk by chunk, a progress bar and a Stop button, and returns
-the job's result (`core.jobs_train.train`), with `"live_drawn": True`. Optionally a page
+the job's result (`lessons.spec_jobs.train`), with `"live_drawn": True`. Optionally a page
 calls `start(page_key, spec_dict, dataset)` near its top, so the training already runs while
 the page builds its other parts.
 
@@ -30,11 +30,12 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import engine
-from components.i18n import t
-from core.pool import JobCancelled
+from lessons import spec_jobs
+from runtime.pool import JobCancelled
+from ui import client as engine
+from ui.i18n import t
 
-JOB = "core.jobs_train:train"
+JOB = spec_jobs.train_spec
 POLL = 0.15  # seconds between looks at the job: also how soon a rerun can stop this one
 REDRAW = 0.1  # seconds: at most this often a new chart goes to the browser
 RESULT_WAIT = 10.0  # after Stop: the job answers within a chunk (~0.25 s); allow for a busy machine

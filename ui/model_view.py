@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.engine import call
-from components.i18n import spec_error_text, t
+from lessons import spec_jobs
+from ui.client import call
+from ui.i18n import spec_error_text, t
 
 TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_trainable", "arithmetic"]
 
@@ -13,12 +14,12 @@ TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_tr
 @st.cache_data(show_spinner=False, max_entries=512)
 def describe(spec_dict: dict, dataset: str | None = None) -> dict:
     """Cached per spec: many learners looking at the same model cost one build."""
-    return call("core.jobs_model:describe", spec=spec_dict, dataset=dataset)
+    return call(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
 
 
 @st.cache_data(show_spinner=False)
 def mandatory_error(what: str):
-    return call("core.jobs_model:mandatory_error", what=what)
+    return call(spec_jobs.mandatory_error, what=what)
 
 
 def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None, bool]:

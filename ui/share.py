@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from components.i18n import t
+from ui.i18n import t
 
 _APP_PARAMS = ("lang", "present")
 _MAX_PARAM = 200

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import translate
 from tests.conftest import LANGS, PAGES, ROOT
+from ui.text import translate
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'

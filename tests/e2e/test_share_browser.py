@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.i18n import translate
 from tests.e2e.test_browser import SHOTS, browser, server, wait_ready  # noqa: F401  (fixtures)
+from ui.text import translate
 
 P = "build_and_train"
 

@@ -1,0 +1,309 @@
+"""Jobs of the Dense() page: one real layer's weights and arithmetic, activations, and a linear stack collapsing."""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import spec as model_spec
+from engine.codegen import CodeExpr, kw_text
+from engine.data import curve_sample
+from engine.fit_fast import fit_steps, run_eager
+from engine.keras_errors import keras_said
+from engine.validate import (
+    MAX_STEPS,
+    SEED_MAX,
+    SpecError,
+    check_choice,
+    check_int,
+    check_name,
+    rejected,
+)
+from runtime.jobs import job
+
+# Small enough that W fits a readable heatmap and every unit's arithmetic can be listed.
+DENSE_MAX_IN = 32
+
+
+DENSE_MAX_UNITS = 32
+
+
+STACK_MAX_DEPTH = 4
+
+
+STACK_MAX_WIDTH = 64
+
+
+STEP_ROWS = 8  # units spelled out in the Wx+b walk-through
+
+
+# Initializer spelled as the class the generated code uses, so its `seed=` is visible.
+INIT_CLASSES = {
+    "glorot_uniform": "GlorotUniform",
+    "glorot_normal": "GlorotNormal",
+    "he_normal": "HeNormal",
+    "he_uniform": "HeUniform",
+    "random_normal": "RandomNormal",
+    "zeros": "Zeros",
+    "ones": "Ones",
+}
+
+
+SEEDED = {"glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "random_normal"}
+
+
+# keras.regularizers.get() knows "l1" and "l2" but not "l1_l2": that one needs the class.
+DENSE_REGULARIZERS = (None, "l1", "l2", "l1_l2")
+
+
+def _initializer(name: str, seed: int):
+    import keras
+
+    cls = getattr(keras.initializers, INIT_CLASSES[name])
+    if name in SEEDED:
+        return cls(seed=seed), CodeExpr(f"keras.initializers.{INIT_CLASSES[name]}(seed={seed})")
+    return cls(), name
+
+
+def _regularizer(name):
+    import keras
+
+    if name is None:
+        return None, None
+    if name == "l1_l2":
+        return keras.regularizers.L1L2(l1=0.01, l2=0.01), CodeExpr("keras.regularizers.L1L2(l1=0.01, l2=0.01)")
+    return keras.regularizers.get(name), name
+
+
+def _sample(seed: int, n: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.round(rng.uniform(-2, 2, size=n), 1).astype("float32")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3f}".replace("-0.000", "0.000")
+
+
+@job
+def dense_layer(
+    ctx,
+    in_features: int = 3,
+    units: int = 4,
+    activation: str | None = "relu",
+    use_bias: bool = True,
+    kernel_initializer: str = "glorot_uniform",
+    bias_initializer: str = "zeros",
+    kernel_regularizer: str | None = None,
+    seed: int = 0,
+    name: str | None = None,
+) -> dict:
+    """Build one Dense layer on an Input of `in_features`, then read back W, b and Wx+b on a sample."""
+    import keras
+
+    from engine.build import fresh_names
+    from engine.table import arithmetic, shape_text
+
+    if isinstance(units, (int, np.integer)) and not isinstance(units, bool) and units < 1:
+        # Keras checks units itself and echoes the bad value: show that, not a message of ours.
+        try:
+            keras.layers.Dense(int(units))
+        except Exception as exc:
+            return {"ok": False, "keras_error": keras_said(exc)}
+    try:
+        in_features = check_int(in_features, 1, DENSE_MAX_IN, "in_features")
+        units = check_int(units, 1, DENSE_MAX_UNITS, "units")
+        if activation is not None:
+            check_choice(activation, model_spec.ACTIVATIONS, "activation")
+        check_choice(kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
+        check_choice(bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
+        check_choice(kernel_regularizer, DENSE_REGULARIZERS, "kernel_regularizer")
+        seed = check_int(seed, 0, SEED_MAX, "seed")
+        name = check_name(name)
+    except SpecError as e:
+        return rejected(e)
+
+    k_init, k_code = _initializer(kernel_initializer, seed)
+    b_init, b_code = _initializer(bias_initializer, seed + 1)
+    reg, reg_code = _regularizer(kernel_regularizer)
+    kwargs: dict = {}
+    code_kw: dict = {}
+    if activation is not None:
+        kwargs["activation"] = code_kw["activation"] = activation
+    if not use_bias:
+        kwargs["use_bias"] = code_kw["use_bias"] = False
+    # Always spelled out: the default glorot_uniform draws W at random too, and the seed makes it repeatable.
+    kwargs["kernel_initializer"], code_kw["kernel_initializer"] = k_init, k_code
+    if use_bias and bias_initializer != "zeros":
+        kwargs["bias_initializer"], code_kw["bias_initializer"] = b_init, b_code
+    if reg is not None:
+        kwargs["kernel_regularizer"], code_kw["kernel_regularizer"] = reg, reg_code
+    if name:
+        kwargs["name"] = code_kw["name"] = name
+
+    with fresh_names():
+        inputs = keras.Input(shape=(in_features,))
+        layer = keras.layers.Dense(units, **kwargs)
+        outputs = layer(inputs)
+    W = np.asarray(layer.kernel.numpy(), dtype="float64")
+    b = np.asarray(layer.bias.numpy(), dtype="float64") if use_bias else None
+
+    x = _sample(seed, in_features)
+    y_keras = np.asarray(layer(x[None, :]))[0].astype("float64")
+    xw = x.astype("float64") @ W
+    z = xw + (b if b is not None else 0.0)
+    act = keras.activations.get(activation)
+    a = np.asarray(act(z[None, :].astype("float32")))[0].astype("float64")
+    penalty = float(sum(float(v) for v in layer.losses)) if layer.losses else None
+    if kernel_regularizer == "l1":
+        penalty_formula = 0.01 * float(np.abs(W).sum())
+    elif kernel_regularizer == "l2":
+        penalty_formula = 0.01 * float((W**2).sum())
+    elif kernel_regularizer == "l1_l2":
+        penalty_formula = 0.01 * float(np.abs(W).sum()) + 0.01 * float((W**2).sum())
+    else:
+        penalty_formula = None
+
+    steps = []
+    for j in range(min(units, STEP_ROWS)):
+        terms = " + ".join(f"({_fmt(x[i])})×({_fmt(W[i, j])})" for i in range(in_features))
+        steps.append(
+            {
+                "unit": j,
+                "terms": terms,
+                "wx": float(xw[j]),
+                "b": None if b is None else float(b[j]),
+                "z": float(z[j]),
+                "a": float(a[j]),
+            }
+        )
+
+    x_text = "[[" + ", ".join(f"{v:g}" for v in x) + "]]"
+    code = "\n".join(
+        [
+            "import numpy as np",
+            "import keras",
+            "from keras import Input",
+            "from keras.layers import Dense",
+            "",
+            f"inputs = Input(shape=({in_features},))",
+            f"layer = Dense({units}{', ' if code_kw else ''}{kw_text(code_kw)})",
+            "outputs = layer(inputs)",
+            "W = layer.kernel.numpy()" + ("" if not use_bias else "      # b = layer.bias.numpy()"),
+            "print(W.shape, layer.count_params())",
+            f'x = np.array({x_text}, dtype="float32")',
+            "print(layer(x))",
+        ]
+    )
+    return {
+        "ok": True,
+        "layer_name": layer.name,
+        "output_shape": shape_text(outputs.shape),
+        "kernel_shape": list(layer.kernel.shape),
+        "bias_shape": list(layer.bias.shape) if use_bias else None,
+        "params": int(layer.count_params()),
+        "arithmetic": arithmetic(layer),
+        "W": W.tolist(),
+        "b": None if b is None else b.tolist(),
+        "x": x.tolist(),
+        "steps": steps,
+        "y_keras": y_keras.tolist(),
+        "max_diff": float(np.max(np.abs(y_keras - a))),
+        "penalty": penalty,
+        "penalty_formula": penalty_formula,
+        "code": code,
+        "in_features": in_features,
+        "units": units,
+    }
+
+
+@job
+def activation_curve(ctx, activation: str | None = "relu", lo: float = -5.0, hi: float = 5.0, n: int = 201) -> dict:
+    """y = activation(z) on a grid, computed by keras.activations.
+
+    softmax is not element-wise: it is shown for two units, the second held at 0, which
+    is the share the first unit gets.
+    """
+    import keras
+
+    try:
+        if activation is not None:
+            check_choice(activation, model_spec.ACTIVATIONS, "activation")
+        n = check_int(n, 3, 2001, "n")
+    except SpecError as e:
+        return rejected(e)
+    z = np.linspace(float(lo), float(hi), n).astype("float32")
+    fn = keras.activations.get(activation)
+    if activation == "softmax":
+        pair = np.stack([z, np.zeros_like(z)], axis=1)
+        y = np.asarray(fn(pair))[:, 0]
+    else:
+        y = np.asarray(fn(z[:, None]))[:, 0]
+    return {"ok": True, "z": z.astype("float64").tolist(), "y": y.astype("float64").tolist(),
+            "pairwise": activation == "softmax", "name": activation or "linear"}
+
+
+@job
+def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: int = 16, steps: int = 300,
+                    seed: int = 0) -> dict:
+    """Fit the curve data with `depth` Dense(width, activation) layers and a Dense(1) head.
+
+    With no activation, the stack is one matrix product: the job multiplies the kernels
+    out and checks the trained model against that single straight line.
+    """
+    import keras
+
+    from engine.build import fresh_names
+
+    try:
+        if activation is not None:
+            check_choice(activation, model_spec.ACTIVATIONS, "activation")
+        depth = check_int(depth, 1, STACK_MAX_DEPTH, "depth")
+        width = check_int(width, 1, STACK_MAX_WIDTH, "units")
+        steps = check_int(steps, 1, MAX_STEPS, "steps")
+        seed = check_int(seed, 0, SEED_MAX, "seed")
+    except SpecError as e:
+        return rejected(e)
+    x, y = curve_sample(seed)
+    keras.utils.set_random_seed(seed)
+    with fresh_names():
+        inputs = keras.Input(shape=(1,))
+        h = inputs
+        for _ in range(depth):
+            h = keras.layers.Dense(width, activation=activation)(h)
+        outputs = keras.layers.Dense(1)(h)
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse")
+    losses = fit_steps(model, x, y, steps)
+    grid = np.linspace(-3, 3, 121, dtype="float32")[:, None]
+    pred = run_eager(model, grid)[:, 0].astype("float64")
+    final = float(np.mean((run_eager(model, x) - y) ** 2))
+
+    # A straight line fitted by least squares: the best any linear model can do.
+    slope_ls, icept_ls = np.polyfit(x[:, 0].astype("float64"), y[:, 0].astype("float64"), 1)
+    line_mse = float(np.mean((slope_ls * x[:, 0] + icept_ls - y[:, 0]) ** 2))
+
+    out = {
+        "ok": True,
+        "activation": activation,
+        "params": int(model.count_params()),
+        "x": x[:, 0].astype("float64").tolist(),
+        "y": y[:, 0].astype("float64").tolist(),
+        "grid": grid[:, 0].astype("float64").tolist(),
+        "pred": pred.tolist(),
+        "losses": losses,
+        "mse": final,
+        "line_mse": line_mse,
+        "line": [float(slope_ls), float(icept_ls)],
+        "max_second_diff": float(np.max(np.abs(np.diff(pred, 2)))),
+    }
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    if activation in (None, "linear"):
+        w_eff = np.eye(1)
+        b_eff = np.zeros(1)
+        for layer in dense:
+            W = layer.kernel.numpy().astype("float64")
+            b = layer.bias.numpy().astype("float64")
+            b_eff = b_eff @ W + b
+            w_eff = w_eff @ W
+        collapsed = grid[:, 0].astype("float64") * w_eff[0, 0] + b_eff[0]
+        out["collapsed"] = [float(w_eff[0, 0]), float(b_eff[0])]
+        out["collapse_max_diff"] = float(np.max(np.abs(collapsed - pred)))
+    return out
