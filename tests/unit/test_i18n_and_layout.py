@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ui.text import CONTENT, LANGS, placeholders, strings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_both_languages_have_the_same_files():

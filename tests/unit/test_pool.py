@@ -1,6 +1,6 @@
 """runtime.pool: warm worker processes, streaming, cancel, crashes, recycling, many callers.
 
-The jobs below live in this module (workers import it as `tests.test_pool`), so most tests
+The jobs below live in this module (workers import it as `tests.unit.test_pool`), so most tests
 run on workers that never import TensorFlow and start in a fraction of a second; one test
 at the end trains a real model through the pool.
 """
@@ -88,8 +88,8 @@ def pool():
 
 
 def test_result_and_streamed_messages(pool):
-    assert pool.call("tests.test_pool:echo", value={"a": [1, 2]}, timeout=30) == {"a": [1, 2]}
-    job = pool.submit("tests.test_pool:stream", n=50)
+    assert pool.call("tests.unit.test_pool:echo", value={"a": [1, 2]}, timeout=30) == {"a": [1, 2]}
+    job = pool.submit("tests.unit.test_pool:stream", n=50)
     assert [m["i"] for m in job.messages(timeout=30)] == list(range(50))
     assert job.result(30) == 50 and job.state == "done"
     # messages stay readable after the end, from any index (a rerun re-attaches to a job)
@@ -97,23 +97,23 @@ def test_result_and_streamed_messages(pool):
 
 
 def test_only_listed_jobs_run(pool):
-    for target in ("tests.test_pool:not_listed", "os:getcwd", "tests.test_pool", "builtins:eval"):
+    for target in ("tests.unit.test_pool:not_listed", "os:getcwd", "tests.unit.test_pool", "builtins:eval"):
         with pytest.raises(ValueError, match="not a job"):
             pool.call(target, timeout=30)
     with pytest.raises(ValueError, match="not a job"):
-        resolve("tests.test_pool:not_listed", PREFIXES)
+        resolve("tests.unit.test_pool:not_listed", PREFIXES)
 
 
 def test_exceptions_come_back_as_themselves(pool):
     with pytest.raises(ValueError, match="boom: 42"):
-        pool.call("tests.test_pool:boom", timeout=30)
+        pool.call("tests.unit.test_pool:boom", timeout=30)
     with pytest.raises((RemoteError, TypeError, AttributeError)):
-        pool.call("tests.test_pool:unpicklable", timeout=30)
-    assert pool.call("tests.test_pool:echo", value=1, timeout=30) == 1  # the worker is fine
+        pool.call("tests.unit.test_pool:unpicklable", timeout=30)
+    assert pool.call("tests.unit.test_pool:echo", value=1, timeout=30) == 1  # the worker is fine
 
 
 def test_cancel_a_running_job(pool):
-    job = pool.submit("tests.test_pool:until_cancelled")
+    job = pool.submit("tests.unit.test_pool:until_cancelled")
     next(job.messages(timeout=30))
     t0 = time.monotonic()
     job.cancel()
@@ -122,8 +122,8 @@ def test_cancel_a_running_job(pool):
 
 
 def test_cancel_a_queued_job(pool):
-    busy = [pool.submit("tests.test_pool:sleep", s=1.0) for _ in range(2)]
-    queued = pool.submit("tests.test_pool:echo", value="never")
+    busy = [pool.submit("tests.unit.test_pool:sleep", s=1.0) for _ in range(2)]
+    queued = pool.submit("tests.unit.test_pool:echo", value="never")
     queued.cancel()
     with pytest.raises(JobCancelled):
         queued.result(10)
@@ -132,16 +132,16 @@ def test_cancel_a_queued_job(pool):
 
 def test_a_dead_worker_fails_its_job_and_is_replaced(pool):
     before = set(pool.pids())
-    job = pool.submit("tests.test_pool:crash")
+    job = pool.submit("tests.unit.test_pool:crash")
     with pytest.raises(WorkerDied, match="exited with code 3"):
         job.result(30)
     assert pool.wait_ready(60)
     assert len(pool.pids()) == 2 and set(pool.pids()) != before
-    assert pool.call("tests.test_pool:echo", value="alive", timeout=30) == "alive"
+    assert pool.call("tests.unit.test_pool:echo", value="alive", timeout=30) == "alive"
 
 
 def test_result_timeout(pool):
-    job = pool.submit("tests.test_pool:sleep", s=0.5)
+    job = pool.submit("tests.unit.test_pool:sleep", s=0.5)
     with pytest.raises(TimeoutError):
         job.result(0.05)
     assert job.result(10) == 0.5
@@ -152,7 +152,7 @@ def test_many_callers_each_get_their_own_results(pool):
 
     def session(k):
         try:
-            job = pool.submit("tests.test_pool:stream", n=k)
+            job = pool.submit("tests.unit.test_pool:stream", n=k)
             msgs = list(job.messages(timeout=60))
             out[k] = (len(msgs), job.result(60))
         except Exception as exc:  # reported below
@@ -170,7 +170,7 @@ def test_many_callers_each_get_their_own_results(pool):
 def test_workers_are_recycled_after_max_jobs():
     p = Pool(workers=1, prefixes=PREFIXES, max_jobs=3)
     try:
-        pids = [p.call("tests.test_pool:pid", timeout=60) for _ in range(7)]
+        pids = [p.call("tests.unit.test_pool:pid", timeout=60) for _ in range(7)]
         assert len(set(pids[:3])) == 1 and len(set(pids[3:6])) == 1 and pids[0] != pids[3] != pids[6]
         assert p.recycled >= 2 and p.restarts == 0
     finally:
@@ -187,15 +187,15 @@ def test_close_leaves_no_process_behind():
 
 def test_inline_pool_same_api():
     p = InlinePool(prefixes=PREFIXES)
-    job = p.submit("tests.test_pool:stream", n=3)
+    job = p.submit("tests.unit.test_pool:stream", n=3)
     assert list(job.messages(timeout=10)) == [{"i": 0}, {"i": 1}, {"i": 2}]
     assert job.result(10) == 3
-    job = p.submit("tests.test_pool:until_cancelled")
+    job = p.submit("tests.unit.test_pool:until_cancelled")
     next(job.messages(timeout=10))
     job.cancel()
     assert job.result(10) == "cancelled"
     with pytest.raises(ValueError):
-        p.submit("tests.test_pool:not_listed")
+        p.submit("tests.unit.test_pool:not_listed")
 
 
 def test_training_through_warm_workers():
@@ -227,7 +227,7 @@ def test_training_through_warm_workers():
 def test_workers_that_cannot_start_fail_jobs_instead_of_hanging():
     p = Pool(workers=1, prefixes=PREFIXES, preload=("lessons.no_such_module",))
     try:
-        job = p.submit("tests.test_pool:echo", value=1)
+        job = p.submit("tests.unit.test_pool:echo", value=1)
         with pytest.raises(WorkerDied, match="before they are ready"):
             job.result(60)
         assert p.restarts == 3
