@@ -17,13 +17,23 @@ from `streamlit run` does not import Streamlit). One dispatcher thread in the pa
 every worker's socket, routes each message to its job, hands pending jobs to idle workers,
 notices a dead worker (its socket closes), fails that worker's job with `WorkerDied` and
 starts a replacement. Any thread (every Streamlit session) may submit, read and cancel.
+
+Shared work: `share(target, kwargs, owner)` returns a `Ticket` on the one job doing that
+work: sessions asking for the same job with the same arguments attach to the same running
+job and read the same messages; the job is cancelled only when its last ticket is. An
+`owner` (a session's slot) holds one ticket at a time: asking again replaces its queued
+job in place. `ahead(job)` is a job's place in the queue. When workers cannot start at all,
+jobs fail at once with `EngineUnavailable` and the pool tries again every
+`KFL_WORKER_RETRY_S` seconds (default 20), so it recovers by itself.
 """
 from __future__ import annotations
 
 import collections
 import gc
+import hashlib
 import importlib
 import itertools
+import json
 import os
 import pickle
 import signal
@@ -51,6 +61,23 @@ DEFAULT_WORKERS = 2
 DEFAULT_MAX_JOBS = 500
 DEFAULT_MAX_GROWTH_MB = 150.0
 MAX_START_FAILURES = 3
+DEFAULT_RETRY_S = 20.0  # after MAX_START_FAILURES: wait this long, then try to start a worker again
+
+
+def _canonical(value):
+    """JSON for hashing: arrays by their bytes (repr would elide them), other objects by repr."""
+    if hasattr(value, "tobytes") and hasattr(value, "dtype"):
+        return ["ndarray", str(value.dtype), list(getattr(value, "shape", ())),
+                hashlib.sha1(value.tobytes()).hexdigest()]
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(repr, value))
+    return repr(value)
+
+
+def job_key(target: str, kwargs: dict) -> str:
+    """The one key of a piece of work: the same job with the same arguments, the same key."""
+    blob = json.dumps([target, kwargs], sort_keys=True, default=_canonical)
+    return hashlib.sha1(blob.encode()).hexdigest()[:24]
 
 
 def memory_limit_bytes() -> int | None:
@@ -80,6 +107,10 @@ def default_workers() -> int:
 
 class WorkerDied(RuntimeError):
     """The worker process running a job exited before answering."""
+
+
+class EngineUnavailable(WorkerDied):
+    """No worker can start (e.g. TensorFlow fails to import): the job was not run."""
 
 
 class JobCancelled(RuntimeError):
@@ -168,6 +199,99 @@ class Job:
             self._cond.notify_all()
 
 
+class Ticket:
+    """One caller's hold on a (possibly shared) job: reads it like a Job, cancels only its own hold.
+
+    `cancel()` on the last hold cancels the job itself (a Stop: the job returns what it has).
+    A hold dropped while other callers still wait detaches: it is done at once and its
+    `result()` raises JobCancelled; the job runs on for the others.
+    """
+
+    def __init__(self, job: Job, sharing, key: str):
+        self.job, self.key = job, key
+        self._sharing = sharing
+        self._cancelled = False
+        self.detached = False
+
+    def __getattr__(self, name):  # id, target, kwargs, state, worker_pid, wait_messages, messages
+        return getattr(self.job, name)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancelled
+
+    def done(self) -> bool:
+        return self.detached or self.job.done()
+
+    def ahead(self) -> int | None:
+        """How many queued jobs are before this one; None once it runs (or ran)."""
+        return self._sharing.ahead(self.job)
+
+    def result(self, timeout: float | None = None):
+        if self.detached:
+            raise JobCancelled(f"job {self.job.target}: this caller stopped waiting")
+        return self.job.result(timeout)
+
+    def cancel(self) -> None:
+        self._sharing.release(self)
+
+
+class _Sharing:
+    """Identical work runs once (`share`), one ticket per owner, queue places (`ahead`)."""
+
+    def _init_sharing(self) -> None:
+        self._share_lock = threading.RLock()
+        self._by_key: dict[str, Job] = {}
+        self._holds: collections.Counter = collections.Counter()  # job id -> live tickets
+        self._owners: dict = {}
+        self.shared_hits = 0  # tickets that attached to a job already running or queued
+
+    def share(self, target: str, kwargs: dict, owner=None) -> Ticket:
+        """A ticket on the job doing `target(**kwargs)`: attached to it if it runs already."""
+        key = job_key(target, kwargs)
+        with self._share_lock:
+            old = self._owners.get(owner) if owner is not None else None
+            if old is not None and old.key == key and not old.cancel_requested and not old.done():
+                return old  # this owner asks again for what it already waits for
+            place = self._release_for(old) if old is not None else None
+            job = self._by_key.get(key)
+            if job is None or job.done() or job.cancel_requested:
+                job = self._submit(target, kwargs, place)
+                self._by_key = {k: j for k, j in self._by_key.items() if not j.done()}
+                self._by_key[key] = job
+            else:
+                self.shared_hits += 1
+            self._holds[job.id] += 1
+            ticket = Ticket(job, self, key)
+            if owner is not None:
+                self._owners[owner] = ticket
+            return ticket
+
+    def _release_for(self, old: Ticket) -> int | None:
+        """Drop an owner's previous ticket; its queue place if its job was queued for it alone."""
+        place = self.ahead(old.job) if self._holds[old.job.id] == 1 else None
+        self.release(old)
+        return place
+
+    def release(self, ticket: Ticket) -> None:
+        with self._share_lock:
+            if ticket._cancelled:
+                return
+            ticket._cancelled = True
+            job = ticket.job
+            self._holds[job.id] -= 1
+            if self._holds[job.id] > 0 and not job.done():
+                ticket.detached = True
+                return
+            self._holds.pop(job.id, None)
+            if self._by_key.get(ticket.key) is job:
+                del self._by_key[ticket.key]
+        job.cancel()
+
+    def ahead(self, job: Job) -> int | None:
+        return None
+
+
 class _Worker:
     def __init__(self, proc: subprocess.Popen, conn: Connection):
         self.proc = proc
@@ -191,7 +315,7 @@ class _Worker:
             return False
 
 
-class Pool:
+class Pool(_Sharing):
     """A fixed number of warm workers; jobs queue in submission order."""
 
     def __init__(
@@ -221,6 +345,9 @@ class Pool:
         self._wake_r.setblocking(False)
         self._ready_cond = threading.Condition(self._lock)
         self._start_failures = 0  # workers in a row that died before they were ready
+        self._gave_up_at = 0.0  # when MAX_START_FAILURES was reached
+        self.retry_s = float(os.environ.get("KFL_WORKER_RETRY_S", DEFAULT_RETRY_S))
+        self._init_sharing()
         with self._lock:
             self._top_up()
         self._thread = threading.Thread(target=self._dispatch, name="kfl-pool-dispatcher", daemon=True)
@@ -229,16 +356,36 @@ class Pool:
     # --- public API (any thread) ---
     def submit(self, target: str, **kwargs) -> Job:
         """Queue `target(ctx, **kwargs)`; returns at once with the Job."""
+        return self._submit(target, kwargs)
+
+    def _submit(self, target: str, kwargs: dict, place: int | None = None) -> Job:
+        """Queue a job at the end, or at `place` (the queue index of the job it replaces)."""
         if self._closed:
             raise RuntimeError("pool is closed")
         job = Job(target, kwargs, self)
         with self._lock:
-            if self._start_failures >= MAX_START_FAILURES and not any(w.ready for w in self._workers):
-                job._finish("failed", error=WorkerDied("worker processes exit before they are ready"))
+            if not self.available():
+                job._finish("failed", error=EngineUnavailable("worker processes exit before they are ready"))
                 return job
-            self._pending.append(job)
+            if place is None or place >= len(self._pending):
+                self._pending.append(job)
+            else:
+                self._pending.insert(place, job)
         self._wake()
         return job
+
+    def available(self) -> bool:
+        """False while no worker can start (the last MAX_START_FAILURES died before ready)."""
+        with self._lock:
+            return self._start_failures < MAX_START_FAILURES or any(w.ready for w in self._workers)
+
+    def ahead(self, job: Job) -> int | None:
+        """Jobs queued before `job`; None if it is not queued."""
+        with self._lock:
+            try:
+                return self._pending.index(job)
+            except ValueError:
+                return None
 
     def call(self, target: str, timeout: float | None = None, **kwargs):
         return self.submit(target, **kwargs).result(timeout)
@@ -277,6 +424,8 @@ class Pool:
                 "pending": len(self._pending),
                 "restarts": self.restarts,
                 "recycled": self.recycled,
+                "available": self.available(),
+                "shared_hits": self.shared_hits,
             }
 
     def close(self, timeout: float = 5.0) -> None:
@@ -318,8 +467,12 @@ class Pool:
         Importing TensorFlow takes seconds of CPU; on a 2-core server two workers starting
         together would each be ready later than one after the other.
         """
-        if self._closed or self._start_failures >= MAX_START_FAILURES:
+        if self._closed:
             return
+        if self._start_failures >= MAX_START_FAILURES:
+            if time.monotonic() - self._gave_up_at < self.retry_s or self._workers:
+                return
+            self._start_failures = MAX_START_FAILURES - 1  # one more try; a failure waits again
         live = [w for w in self._workers if not w.retiring]
         if len(live) < self.size and all(w.ready for w in live):
             self._spawn()
@@ -331,10 +484,21 @@ class Pool:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("KERAS_BACKEND", "tensorflow")
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        cmd = [sys.executable, "-m", "runtime.pool", "--worker", str(child_sock.fileno()),
+        python = env.get("KFL_WORKER_PYTHON") or sys.executable  # read at each start: a fix is picked up
+        cmd = [python, "-m", "runtime.pool", "--worker", str(child_sock.fileno()),
                "--prefixes", ",".join(self.prefixes), "--preload", ",".join(self.preload),
                "--warmup", self.warmup or ""]
-        proc = subprocess.Popen(cmd, pass_fds=(child_sock.fileno(),), cwd=str(ROOT), env=env, stdin=subprocess.DEVNULL)
+        try:
+            proc = subprocess.Popen(cmd, pass_fds=(child_sock.fileno(),), cwd=str(ROOT), env=env,
+                                    stdin=subprocess.DEVNULL)
+        except OSError as exc:  # no such interpreter: counts as a worker that could not start
+            child_sock.close()
+            parent_sock.close()
+            sys.stderr.write(f"kfl pool: cannot start a worker: {exc}\n")
+            self._start_failures += 1
+            if self._start_failures >= MAX_START_FAILURES:
+                self._gave_up_at = time.monotonic()
+            return
         child_sock.close()
         self._workers.append(_Worker(proc, Connection(parent_sock.detach())))
 
@@ -393,8 +557,9 @@ class Pool:
                 self._start_failures += 1
             if self._start_failures >= MAX_START_FAILURES and not any(x.ready for x in self._workers):
                 # Nothing can run: fail the queue now rather than let every caller time out.
+                self._gave_up_at = time.monotonic()
                 while self._pending:
-                    self._pending.popleft()._finish("failed", error=WorkerDied(
+                    self._pending.popleft()._finish("failed", error=EngineUnavailable(
                         f"worker processes exit before they are ready (last exit code {code})"))
         self._top_up()
 
@@ -459,6 +624,7 @@ class Pool:
                 for w in list(self._workers):
                     if w.proc.poll() is not None and w in self._workers:
                         self._lost(w)
+                self._top_up()  # after a give-up, the retry comes from here
                 self._assign()
                 self._ready_cond.notify_all()
 
@@ -486,14 +652,21 @@ class _InlineCtx:
         return self._job.cancel_requested
 
 
-class InlinePool:
+class InlinePool(_Sharing):
     """Same API, no processes: each job runs in a thread of this process (KFL_INPROCESS=1, debugging)."""
 
     def __init__(self, prefixes: tuple = JOB_PACKAGES, **_ignored):
         self.prefixes = tuple(prefixes)
         self.size = 1
+        self._init_sharing()
 
     def submit(self, target: str, **kwargs) -> Job:
+        return self._submit(target, kwargs)
+
+    def available(self) -> bool:
+        return True
+
+    def _submit(self, target: str, kwargs: dict, place: int | None = None) -> Job:
         job = Job(target, kwargs, None)
         fn = resolve(target, self.prefixes)  # refuse a non-job before starting anything
 
@@ -520,7 +693,8 @@ class InlinePool:
         return []
 
     def stats(self) -> dict:
-        return {"workers": [], "pending": 0, "restarts": 0, "recycled": 0}
+        return {"workers": [], "pending": 0, "restarts": 0, "recycled": 0, "available": True,
+                "shared_hits": self.shared_hits}
 
     def close(self, timeout: float = 5.0) -> None:
         pass

@@ -14,11 +14,13 @@ import pytest
 
 from runtime.jobs import job
 from runtime.pool import (
+    EngineUnavailable,
     InlinePool,
     JobCancelled,
     Pool,
     RemoteError,
     WorkerDied,
+    job_key,
     resolve,
 )
 
@@ -233,3 +235,100 @@ def test_workers_that_cannot_start_fail_jobs_instead_of_hanging():
         assert p.restarts == 3
     finally:
         p.close()
+
+
+# ---------------------------------------------------------------- shared work, queue places, faults
+
+def _fill(pool, s=1.0):
+    """Keep both workers busy for `s` seconds; returns their jobs."""
+    busy = [pool.submit("tests.unit.test_pool:sleep", s=s) for _ in range(2)]
+    deadline = time.monotonic() + 30
+    while any(j.state == "pending" for j in busy) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return busy
+
+
+def test_identical_work_runs_once_and_every_holder_streams_it(pool):
+    a = pool.share("tests.unit.test_pool:stream", {"n": 40}, owner="session-a")
+    b = pool.share("tests.unit.test_pool:stream", {"n": 40}, owner="session-b")
+    assert a.job is b.job and pool.stats()["shared_hits"] >= 1
+    assert [m["i"] for m in a.messages(timeout=30)] == [m["i"] for m in b.messages(timeout=30)] == list(range(40))
+    assert a.result(30) == b.result(30) == 40
+    c = pool.share("tests.unit.test_pool:stream", {"n": 40})  # finished work is not re-attached
+    assert c.job is not a.job and c.result(30) == 40
+
+
+def test_one_holder_stopping_leaves_the_job_to_the_others(pool):
+    a = pool.share("tests.unit.test_pool:until_cancelled", {"limit": 1.0})
+    b = pool.share("tests.unit.test_pool:until_cancelled", {"limit": 1.0})
+    next(a.messages(timeout=30))
+    a.cancel()
+    assert a.done() and not a.job.cancel_requested
+    with pytest.raises(JobCancelled):
+        a.result(1)
+    assert b.result(30) == "timeout"  # ran to its end for the one still waiting
+    c = pool.share("tests.unit.test_pool:until_cancelled", {"limit": 20.0})
+    next(c.messages(timeout=30))
+    c.cancel()  # the last holder: the job itself stops
+    assert c.job.result(10) == "cancelled"
+
+
+def test_queue_places_and_an_owner_replacing_its_queued_job(pool):
+    busy = _fill(pool)
+    mine = pool.share("tests.unit.test_pool:echo", {"value": "first"}, owner="me")
+    other = pool.share("tests.unit.test_pool:echo", {"value": "other"}, owner="you")
+    assert (mine.ahead(), other.ahead()) == (0, 1)
+    again = pool.share("tests.unit.test_pool:echo", {"value": "second"}, owner="me")
+    assert again.ahead() == 0 and other.ahead() == 1  # took the old one's place, not the back of the line
+    with pytest.raises(JobCancelled):
+        mine.result(10)
+    assert pool.share("tests.unit.test_pool:echo", {"value": "second"}, owner="me") is again
+    assert again.result(30) == "second" and other.result(30) == "other"
+    assert again.ahead() is None and [j.result(10) for j in busy] == [1.0, 1.0]
+
+
+def test_a_worker_killed_mid_job_fails_only_that_job(pool):
+    assert pool.wait_ready(60)
+    slow = pool.submit("tests.unit.test_pool:stream_slowly", n=10)
+    victim = pool.submit("tests.unit.test_pool:until_cancelled")
+    next(victim.messages(timeout=30))
+    os.kill(victim.worker_pid, 9)
+    with pytest.raises(WorkerDied):
+        victim.result(30)
+    assert slow.result(30) == 10 and len(list(slow.messages(timeout=5))) == 10
+    assert pool.wait_ready(60) and pool.call("tests.unit.test_pool:echo", value="retry", timeout=30) == "retry"
+
+
+@job
+def stream_slowly(ctx, n):
+    for i in range(n):
+        ctx.emit({"i": i})
+        time.sleep(0.1)
+    return n
+
+
+def test_workers_that_cannot_start_then_can_recover(monkeypatch):
+    import sys
+
+    monkeypatch.setenv("KFL_WORKER_RETRY_S", "0.5")
+    p = Pool(workers=1, prefixes=PREFIXES, env={"KFL_WORKER_PYTHON": "/bin/false"})
+    try:
+        with pytest.raises(EngineUnavailable):
+            p.submit("tests.unit.test_pool:echo", value=1).result(60)
+        assert not p.available()
+        with pytest.raises(EngineUnavailable):  # refused at once, not after a timeout
+            p.submit("tests.unit.test_pool:echo", value=1).result(1)
+        p.env["KFL_WORKER_PYTHON"] = sys.executable  # the install is fixed
+        assert p.wait_ready(60, all_workers=False) and p.available()
+        assert p.call("tests.unit.test_pool:echo", value="back", timeout=30) == "back"
+    finally:
+        p.close()
+
+
+def test_job_key_sees_array_contents():
+    import numpy as np
+
+    a, b = np.zeros(5000), np.zeros(5000)
+    b[2500] = 1.0  # repr() of both arrays is the same elided text
+    assert repr(a) == repr(b) and job_key("m:f", {"x": a}) != job_key("m:f", {"x": b})
+    assert job_key("m:f", {"u": 1, "v": 2}) == job_key("m:f", {"v": 2, "u": 1})
