@@ -4,6 +4,7 @@ import streamlit as st
 from engine.spec import DTYPES
 from engine.validate import check_name, format_shape, parse_int, parse_shape
 from lessons import input_layer as jobs
+from ui import predict
 from ui.i18n import page_header, t
 from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
 
@@ -17,7 +18,19 @@ def _set_shape(text: str) -> None:
 
 page_header(P)
 st.markdown(t(f"{P}.what"))
-st.code(t(f"{P}.signature").strip("\n"), language="python")
+facts = lesson(jobs.facts)
+DOCUMENT_ARGS = ("shape", "batch_size", "name", "dtype", "sparse", "ragged")
+extra = ", ".join(f"`{n}`" for n in facts["names"] if n not in DOCUMENT_ARGS)
+st.markdown(t(f"{P}.signature_text", version=facts["keras_version"], n=facts["n_params"], extra=extra))
+st.code(facts["signature"], language="python")
+with st.expander(t(f"{P}.batch_shape_title")):
+    st.markdown(t(f"{P}.batch_shape_text", shape=facts["shape_repr"], batch_shape=facts["batch_shape_repr"],
+                  fixed=facts["fixed_batch_shape_repr"]))
+if facts["tf_keras_is_keras"] is None:
+    st.info(t(f"{P}.imports_text_no_tf"), icon=":material/info:")
+else:
+    st.info(f"**{t(f'{P}.imports_title')}** " + t(f"{P}.imports_text", tf=facts["tf_version"],
+                                                  same=facts["tf_keras_is_keras"]), icon=":material/info:")
 
 st.subheader(t(f"{P}.controls"))
 c1, c2, c3 = st.columns(3)
@@ -57,7 +70,17 @@ if leave_out:
         st.caption(t(f"{P}.leave_out_after"))
     st.stop()
 
-shape = inp.parse(parse_shape, shape_text)
+bare = jobs.python_int(shape_text)
+if bare is not None:
+    # `(1)` is the int 1 in Python: Keras's own refusal, not a quiet `(1,)`.
+    bug = lesson(jobs.int_shape, n=bare)
+    st.error(t(f"{P}.int_in_box", text=shape_text.strip(), n=bare), icon=":material/error:")
+    st.code(bug["code"], language="python")
+    keras_says(bug["keras_error"])
+    inp.failed = True
+    shape = None
+else:
+    shape = inp.parse(parse_shape, shape_text)
 res = None
 if not inp.failed:
     res = lesson(jobs.input_tensor, shape=list(shape), batch_size=batch, name=name, dtype=dtype,
@@ -94,6 +117,16 @@ else:
         st.caption(t(f"{P}.batch_refused", n=other["n"]))
         keras_says(other["error"])
 st.markdown(t(f"{P}.dtype_note"))
+
+st.subheader(t(f"{P}.int_bug_title"))
+int_labels = {o: t(f"{P}.int_opt_{o}") for o in ("same", "error", "scalar")}
+int_actual = "same" if facts["int_ok"] else "error"
+if predict.gate(P, "int_shape", t(f"{P}.int_gate"), options=list(int_labels), labels=int_labels,
+                actual=int_actual, actual_text=("`{}: {}`".format(*facts["int_error"]) if facts["int_error"]
+                                                else t(f"{P}.int_reveal_ok"))):
+    st.markdown(t(f"{P}.int_bug_text", int_type=facts["int_type"]))
+    st.code("from keras import Input\n\ninputs = Input(shape=(1))   # (1) == 1", language="python")
+    keras_says(facts["int_error"])
 
 st.subheader(t(f"{P}.naming_title"))
 if res["layer_name"] == "input_layer" and res["tensor_name"].startswith("keras_tensor"):
