@@ -10,6 +10,7 @@ from lessons.dense_layer import (
     DENSE_REGULARIZERS,
     STACK_MAX_DEPTH,
 )
+from ui import predict
 from ui.i18n import page_header, t
 from ui.lesson_view import (
     Inputs,
@@ -33,10 +34,12 @@ def _none(v: str):
 page_header(P)
 st.latex(r"\text{output} = \text{activation}(x \cdot W + b)")
 st.markdown(t(f"{P}.formula"))
-st.code(t(f"{P}.signature").strip("\n"), language="python")
+sig = lesson(jobs.signature)
+st.markdown(t(f"{P}.signature_text", version=sig["keras_version"], extra=", ".join(f"`{n}`" for n in sig["extra"])))
+st.code(sig["signature"], language="python")
 
 st.subheader(t(f"{P}.controls"))
-c1, c2, c3 = st.columns(3)
+c1, c2 = st.columns(2)
 with c1:
     in_text = st.text_input(t(f"{P}.in_label"), value="3", key=f"{P}_in",
                             help=t(f"{P}.in_help", max=DENSE_MAX_IN), bind="query-params")
@@ -48,9 +51,11 @@ with c2:
     activation = _none(st.selectbox(t(f"{P}.activation_label"), ["None", *ACTIVATIONS], index=2,
                                     key=f"{P}_activation", bind="query-params"))
     use_bias = st.checkbox(t(f"{P}.use_bias_label"), value=True, key=f"{P}_use_bias", bind="query-params")
+# Initializers, seed and regularizer: beyond the document's point, folded away.
+with st.expander(t(f"{P}.advanced_title"), icon=":material/tune:"):
+    st.caption(t(f"{P}.advanced_caption"))
     reg = _none(st.selectbox(t(f"{P}.reg_label"), [str(r) for r in DENSE_REGULARIZERS], key=f"{P}_reg",
                              bind="query-params"))
-with c3:
     kinit = st.selectbox(t(f"{P}.kinit_label"), INITIALIZERS, key=f"{P}_kinit", bind="query-params")
     binit = st.selectbox(t(f"{P}.binit_label"), INITIALIZERS, index=INITIALIZERS.index("zeros"),
                          key=f"{P}_binit", bind="query-params", disabled=not use_bias)
@@ -70,7 +75,11 @@ if leave_out:
 inp = Inputs()
 n_in = inp.parse(parse_int, in_text, 1, DENSE_MAX_IN, "in_features")
 # units: only text that is not a whole number is stopped here; 0 or -3 go to Keras, whose own check is the lesson.
-units = inp.parse(parse_int, units_text, -(10**9), DENSE_MAX_UNITS, "units")
+units = inp.parse(parse_int, units_text, -(10**9), 10**9, "units")
+if units is not None and units > DENSE_MAX_UNITS:
+    # The app's own cap, said as one: not a bound of Keras, and no inner number leaks out.
+    st.error(t(f"{P}.units_capped", max=DENSE_MAX_UNITS, value=f"{units:,}"), icon=":material/error:")
+    inp.failed = True
 name = inp.parse(check_name, name_text)
 res = None
 if not inp.failed:
@@ -161,21 +170,27 @@ with h2:
 with st.spinner(t(f"{P}.training")):
     flat = lesson(jobs.linear_collapse, activation=None, depth=depth, width=width)
     bent = lesson(jobs.linear_collapse, activation="relu", depth=depth, width=width)
-fig = line_figure(t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
-fig.add_scatter(x=flat["x"], y=flat["y"], mode="markers", name=t(f"{P}.series_data"),
-                marker=dict(size=5, color="#94a3b8"))
-fig.add_scatter(x=flat["grid"], y=flat["pred"], mode="lines", name=t(f"{P}.series_linear", depth=depth, width=width),
-                line=dict(width=3, color="#dc2626"))
-fig.add_scatter(x=bent["grid"], y=bent["pred"], mode="lines", name=t(f"{P}.series_relu", depth=depth, width=width),
-                line=dict(width=3, color="#2563eb"))
-slope, icept = flat["line"]
-fig.add_scatter(x=[flat["grid"][0], flat["grid"][-1]], y=[slope * flat["grid"][0] + icept, slope * flat["grid"][-1] + icept],
-                mode="lines", name=t(f"{P}.series_line"), line=dict(dash="dot", color="#111827"))
-st.plotly_chart(fig, width="stretch", key=f"{P}_fit_chart")
-st.markdown(t(f"{P}.collapse_text", params=f"{flat['params']:,}", slope=fmt(flat["collapsed"][0]),
-              icept=fmt(flat["collapsed"][1]), diff=f"{flat['collapse_max_diff']:.1g}", mse=fmt(flat["mse"], 3),
-              line_mse=fmt(flat["line_mse"], 3)))
-st.markdown(t(f"{P}.relu_text", params=f"{bent['params']:,}", mse=fmt(bent["mse"], 3)))
+straight = flat.get("collapse_max_diff", 1.0) < 1e-3
+collapse_labels = {o: t(f"{P}.collapse_opt_{o}") for o in ("straight", "curve")}
+if predict.gate(P, "collapse", t(f"{P}.collapse_gate", depth=depth, width=width), options=list(collapse_labels),
+                labels=collapse_labels, actual="straight" if straight else "curve", context=(depth, width),
+                actual_text=t(f"{P}.collapse_actual_straight", diff=f"{flat.get('collapse_max_diff', 0):.1g}")
+                if straight else t(f"{P}.collapse_actual_curve")):
+    fig = line_figure(t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
+    fig.add_scatter(x=flat["x"], y=flat["y"], mode="markers", name=t(f"{P}.series_data"),
+                    marker=dict(size=5, color="#94a3b8"))
+    fig.add_scatter(x=flat["grid"], y=flat["pred"], mode="lines", name=t(f"{P}.series_linear", depth=depth, width=width),
+                    line=dict(width=3, color="#dc2626"))
+    fig.add_scatter(x=bent["grid"], y=bent["pred"], mode="lines", name=t(f"{P}.series_relu", depth=depth, width=width),
+                    line=dict(width=3, color="#2563eb"))
+    slope, icept = flat["line"]
+    fig.add_scatter(x=[flat["grid"][0], flat["grid"][-1]], y=[slope * flat["grid"][0] + icept, slope * flat["grid"][-1] + icept],
+                    mode="lines", name=t(f"{P}.series_line"), line=dict(dash="dot", color="#111827"))
+    st.plotly_chart(fig, width="stretch", key=f"{P}_fit_chart")
+    st.markdown(t(f"{P}.collapse_text", params=f"{flat['params']:,}", slope=fmt(flat["collapsed"][0]),
+                  icept=fmt(flat["collapsed"][1]), diff=f"{flat['collapse_max_diff']:.1g}", mse=fmt(flat["mse"], 3),
+                  line_mse=fmt(flat["line_mse"], 3)))
+    st.markdown(t(f"{P}.relu_text", params=f"{bent['params']:,}", mse=fmt(bent["mse"], 3)))
 
 st.subheader(t(f"{P}.output_title"))
 st.markdown(t(f"{P}.output_text"))

@@ -307,3 +307,27 @@ def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: i
         out["collapsed"] = [float(w_eff[0, 0]), float(b_eff[0])]
         out["collapse_max_diff"] = float(np.max(np.abs(collapsed - pred)))
     return out
+
+
+DOCUMENT_ARGS = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                 "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "name")
+
+
+@job
+def signature(ctx) -> dict:
+    """`Dense.__init__`'s real signature, and which of its arguments the document does not list."""
+    import inspect
+
+    import keras
+
+    from lessons.input_layer import signature_text
+
+    names = [p for p in inspect.signature(keras.layers.Dense.__init__).parameters if p != "self"]
+    return {
+        "keras_version": keras.__version__,
+        "signature": signature_text(keras.layers.Dense.__init__, "Dense"),
+        "extra": [n for n in names if n not in DOCUMENT_ARGS and n != "kwargs"],
+        "required": [p.name for p in inspect.signature(keras.layers.Dense.__init__).parameters.values()
+                     if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+                     and p.name != "self"],
+    }

@@ -63,7 +63,7 @@ def test_units_inputs_bias_change_the_arithmetic(lang):
     at.checkbox(key=f"{P}_use_bias").uncheck().run()
     layer = keras_dense(10, 8, use_bias=False)
     assert metrics(at)[:3] == [str(layer.count_params()), "10×8 = 80", "(None, 8)"]
-    assert len(charts(at)) == 3  # W, activation, fit: no b heatmap without a bias
+    assert len(charts(at)) == 2  # W, activation (the fit waits for a guess): no b heatmap without a bias
     assert translate(lang, f"{P}.m_arith_nobias") in [m.label for m in at.metric]
     at.text_input(key=f"{P}_name").set_value("hidden_layer1").run()
     assert metrics(at)[3] == "hidden_layer1"
@@ -84,7 +84,9 @@ def test_bad_values_keep_the_last_layer(lang):
     at.text_input(key=f"{P}_units").set_value("abc").run()
     assert [e.value for e in at.error] == [err(lang, "not_an_integer", field="units", text="abc")]
     at.text_input(key=f"{P}_units").set_value("100000").run()
-    assert [e.value for e in at.error] == [err(lang, "out_of_range", field="units", value=100000, lo=-(10**9), hi=32)]
+    # The app's own cap, said as such: no inner bound such as -1000000000 leaks into the message.
+    assert [e.value for e in at.error] == [translate(lang, f"{P}.units_capped", max=32, value="100,000")]
+    assert "1000000000" not in at.error[0].value
     at.text_input(key=f"{P}_units").set_value("4").run()
     at.text_input(key=f"{P}_in").set_value("0").run()
     assert [e.value for e in at.error] == [err(lang, "out_of_range", field="in_features", value=0, lo=1, hi=32)]
@@ -144,6 +146,10 @@ def test_regularizer_penalty_shown(lang):
 def test_linear_stack_draws_a_straight_line(lang):
     at = open_page(P, lang)
     at.slider(key=f"{P}_depth").set_value(2).run()
+    assert not any(c["data"] and c["data"][0].get("name") == translate(lang, f"{P}.series_data")
+                   for c in charts(at)), "the chart waits for a guess"
+    at.radio(key=f"{P}_collapse_guess").set_value("straight").run()
+    assert translate(lang, f"{P}.collapse_opt_straight") in at.success[-1].value  # judged right, by the real run
     fit = charts(at)[-1]
     names = [d["name"] for d in fit["data"]]
     assert names[1] == translate(lang, f"{P}.series_linear", depth=2, width=16)
