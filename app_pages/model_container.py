@@ -4,6 +4,7 @@ import streamlit as st
 from engine.validate import check_name
 from lessons import model_container as jobs
 from lessons.model_container import CALL_STYLES
+from ui import predict
 from ui.i18n import page_header, t
 from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson
 from ui.model_view import table, totals
@@ -20,6 +21,23 @@ def _arg(choice: str):
 
 page_header(P)
 st.markdown(t(f"{P}.what"))
+calls = lesson(jobs.model_calls)
+st.markdown(t(f"{P}.signature_text", version=calls["keras_version"]))
+sig_a, sig_b = st.columns(2)
+sig_a.code(calls["model_signature"], language="python")
+sig_b.code(calls["functional_signature"], language="python")
+
+st.subheader(t(f"{P}.calls_title"))
+row = next(r for r in calls["rows"] if r["call"] == "Model(inputs=inputs)")
+call_labels = {o: t(f"{P}.calls_opt_{o}") for o in ("ValueError", "TypeError", "ok")}
+if predict.gate(P, "calls", t(f"{P}.calls_gate"), options=list(call_labels), labels=call_labels,
+                actual=row["error_type"] or "ok",
+                actual_text=f"`{row['error_type']}: {row['error']}`" if not row["ok"] else row["built"]):
+    st.markdown(t(f"{P}.calls_intro"))
+    st.dataframe([{t(f"{P}.col_call"): r["call"],
+                   t(f"{P}.col_result"): t(f"{P}.built_class", cls=r["built"], n=r["n_layers"]) if r["ok"]
+                   else f"{r['error_type']}: {r['error'].split(': {')[0][:120]}"} for r in calls["rows"]],
+                 hide_index=True, width="stretch")
 
 st.subheader(t(f"{P}.controls"))
 c1, c2, c3 = st.columns([1, 1, 2])

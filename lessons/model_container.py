@@ -144,3 +144,59 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         other.trainable = False
         base["setter_layer_trainable"] = [[layer.name, bool(layer.trainable)] for layer in other.layers]
     return base
+
+
+# ---------------------------------------------------------------- what Keras does with each way of calling Model()
+# (call as written, positional tensors, keyword tensors); "i" is the Input tensor, "o" the last Dense output.
+MODEL_CALLS = (
+    ("Model(inputs, outputs)", ("i", "o"), ()),
+    ("Model(inputs=inputs, outputs=outputs)", (), ("inputs", "outputs")),
+    ("Model(inputs, outputs=outputs)", ("i",), ("outputs",)),
+    ("Model(inputs)", ("i",), ()),
+    ("Model(inputs=inputs)", (), ("inputs",)),
+    ("Model(outputs)", ("o",), ()),
+    ("Model(outputs=outputs)", (), ("outputs",)),
+    ("Model()", (), ()),
+)
+
+
+def model_call_rows() -> list[dict]:
+    """Run every call of MODEL_CALLS on the installed Keras: the class it builds or what it raises."""
+    import keras
+
+    from engine.build import fresh_names
+
+    rows = []
+    for text, positional, keywords in MODEL_CALLS:
+        with fresh_names():
+            i = keras.Input(shape=(1,))
+            o = keras.layers.Dense(1)(i)
+            tensors = {"i": i, "o": o, "inputs": i, "outputs": o}
+            try:
+                model = keras.Model(*[tensors[a] for a in positional], **{k: tensors[k] for k in keywords})
+                rows.append({"call": text, "ok": True, "built": type(model).__name__, "n_layers": len(model.layers),
+                             "error_type": None, "error": None})
+            except Exception as exc:
+                kind, message = keras_said(exc)
+                rows.append({"call": text, "ok": False, "built": None, "n_layers": None, "error_type": kind,
+                             "error": message})
+    return rows
+
+
+@job
+def model_calls(ctx) -> dict:
+    """Model()'s signatures as the installed Keras defines them, and every way of calling it, run."""
+    import inspect
+
+    import keras
+    from keras.src.models.functional import Functional
+
+    from lessons.input_layer import signature_text
+
+    return {
+        "keras_version": keras.__version__,
+        "model_signature": signature_text(keras.Model.__init__, "Model"),
+        "functional_signature": signature_text(Functional.__init__, "Functional"),
+        "functional_params": [p for p in inspect.signature(Functional.__init__).parameters if p != "self"],
+        "rows": model_call_rows(),
+    }
