@@ -11,27 +11,16 @@ from engine import spec as model_spec
 from engine import stack, userdata
 from engine.validate import MAX_LAYERS, SpecError, format_shape
 from lessons import build_and_train as jobs
-from lessons import spec_jobs
-from ui import build_controls
+from ui import build_controls, charts
 from ui.i18n import page_header, t
-from ui.model_view import describe, keras_error, show_failure, table, totals
+from ui.live import engine_failed
+from ui.live_training import train_live
+from ui.model_view import describe, show_failure, table, totals
 from ui.share import presenting
 
 PAGE = "build_and_train"
 LAST = f"{PAGE}__last_good_build"
 
-try:  # the live, streaming trainer; until it lands, one blocking call does the same job
-    from ui.live_training import loss_figure as live_loss_figure
-    from ui.live_training import train_live
-except ImportError:
-    train_live = live_loss_figure = None
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _train_blocking(spec_dict: dict, dataset: str) -> dict:
-    from ui.client import call
-
-    return call(spec_jobs.train_spec, spec=spec_dict, dataset=dataset)
 
 
 def _train_upload(spec_dict: dict, data: dict) -> dict:
@@ -45,8 +34,9 @@ def _train_upload(spec_dict: dict, data: dict) -> dict:
             try:
                 results[key] = call(jobs.train_csv, spec=spec_dict, x=data["x"], y=data["y"],
                                     task=data["task"])
-            except Exception as exc:  # the worker died or timed out: say so, keep the page
-                return {"ok": False, "engine_error": f"{type(exc).__name__}"}
+            except Exception as exc:  # the worker died or timed out: said once, in words
+                engine_failed(exc)
+                return {"ok": False, "engine_error": "shown"}
         while len(results) > 4:  # uploads are big: keep few
             results.pop(next(iter(results)))
     return results[key]
@@ -56,10 +46,7 @@ def train(spec_dict: dict, dataset: str, data: dict | None = None) -> dict:
     """The one place this page trains: {"ok", "status", "history", "predict", ...}."""
     if data is not None:
         return _train_upload(spec_dict, data)
-    if train_live is not None:
-        return train_live(PAGE, spec_dict, dataset)
-    with st.spinner(t("build_and_train.training")):
-        return _train_blocking(spec_dict, dataset)
+    return train_live(PAGE, spec_dict, dataset)
 
 
 def _csv_code(spec_dict: dict, data: dict) -> str:
@@ -104,7 +91,7 @@ def _fallback(dataset: str) -> dict | None:
                                 activations=p["activations"], optimizer="adam", learning_rate="0.001",
                                 epochs="100", batch_size="32", validation_split=0.2)
     res = describe(spec.to_dict(), dataset)
-    return {"spec": spec.to_dict(), "dataset": dataset, "data": None, "res": res} if res["ok"] else None
+    return {"spec": spec.to_dict(), "dataset": dataset, "data": None, "res": res} if res and res["ok"] else None
 
 
 page_header(PAGE)
@@ -123,7 +110,10 @@ if presenting():
 else:
     ctrl, view = st.columns([1, 2], gap="large")
     ctrl.markdown(f"**{t('build_and_train.controls')}**")
+    # The result column stays in view while the learner scrolls the controls (ui/style.py).
+    view = view.container(key="build_and_train_view")
 own = None
+notes: dict = {}  # (field, layer) -> the spot right under that field, for its refusal
 with ctrl:
     dataset = st.selectbox(t("build_and_train.dataset_label"), stack.SOURCES, key=_k("dataset"), bind="query-params")
     st.caption(t(f"build_and_train.about_{dataset}"))
@@ -146,20 +136,24 @@ with ctrl:
         act_default = preset["activations"][i] if i < len(preset["activations"]) else "relu"
         acts.append(c_a.selectbox(t("build_and_train.activation_label", n=i + 1), model_spec.ACTIVATIONS,
                                   index=model_spec.ACTIVATIONS.index(act_default), key=_k("act", i), bind="query-params"))
+        notes[("units", i + 1)] = st.empty()
     c1, c2 = st.columns(2)
     optimizer = c1.selectbox(t("build_and_train.optimizer_label"), model_spec.OPTIMIZERS, key=_k("optimizer"),
                              bind="query-params")
     lr = c2.text_input(t("build_and_train.lr_label"), "0.001", key=_k("lr"), max_chars=20, bind="query-params")
+    notes["learning_rate"] = st.empty()
     c3, c4 = st.columns(2)
     epochs = c3.text_input(t("build_and_train.epochs_label"), "100", key=_k("epochs"), max_chars=6,
                            bind="query-params")
     batch = c4.text_input(t("build_and_train.batch_label"), "32", key=_k("batch"), max_chars=6,
                           bind="query-params")
+    notes["epochs"] = notes["fit_batch_size"] = st.empty()
     val_split = st.slider(t("build_and_train.val_label"), 0.0, 0.5, 0.2, step=0.05, key=_k("val"),
                           bind="query-params")
 
 # Widget values -> a spec; a rejected value keeps the last good model on screen.
 current = None
+refused = None  # the message of a rejected value, shown under its field and named above the result
 if dataset != stack.MY_CSV or own is not None:
     prep = own["prep"] if own else None
     try:
@@ -180,8 +174,13 @@ if dataset != stack.MY_CSV or own is not None:
                                   "features": prep.features, "target_column": prep.target, "task": prep.task}}
         current = {"spec": spec.to_dict(), "dataset": dataset, "data": data}
     except SpecError as e:
-        with ctrl:
-            st.error(build_controls.spec_error_message(e, PAGE), icon=":material/error:")
+        refused = build_controls.spec_error_message(e, PAGE)
+        spot = notes.get((e.params.get("field"), e.params.get("layer"))) or notes.get(e.params.get("field"))
+        if spot is not None:
+            spot.error(refused, icon=":material/error:")
+        else:
+            with ctrl:
+                st.error(refused, icon=":material/error:")
 
 
 def _same(a: dict | None, b: dict | None) -> bool:
@@ -194,9 +193,9 @@ def _same(a: dict | None, b: dict | None) -> bool:
 with view:
     if current is not None:
         res = describe(current["spec"], None if current["data"] else current["dataset"])
-        if res["ok"]:
+        if res is not None and res["ok"]:
             st.session_state[LAST] = {**current, "res": res}
-        else:
+        elif res is not None:  # None: the engine failed, said by describe
             show_failure(res)
     elif st.session_state.get(LAST) is None and dataset != stack.MY_CSV:
         fallback = _fallback(dataset)
@@ -207,6 +206,8 @@ with view:
     shown = st.session_state.get(LAST)
     if shown is not None and not _same(shown, current):
         st.info(t("common.last_good_model"))
+        if refused:
+            st.caption(t("build_and_train.refused_note", what=refused))
     if shown is not None:
         res = shown["res"]
         shown_spec = model_spec.ModelSpec.from_dict(shown["spec"])
@@ -216,11 +217,12 @@ with view:
         st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
         st.markdown(t("build_and_train.model_name", name=res["model_name"]))
         totals(res)
+        train_box = st.container()  # fit() right under the model: the chart beside the controls
         g_col, b_col = st.columns([1, 1])
         with g_col:
             st.graphviz_chart(res["dot"], width="content")
         with b_col:
-            st.plotly_chart(build_controls.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
+            st.plotly_chart(charts.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
                                          t("build_and_train.axis_params")), width="stretch",
                             key=f"{PAGE}_bar")
 
@@ -236,41 +238,34 @@ st.caption(t("build_and_train.step_caption"))
 build_controls.step_through(PAGE, shown["spec"])
 
 # ----------------------------------------------------------------------------- fit()
-st.subheader(t("build_and_train.train_title"))
-st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
-result = train(shown["spec"], shown["dataset"], shown_data)
-if not result.get("ok"):
-    if "keras_error" in result:
-        keras_error(result["keras_error"])
-    elif "engine_error" in result:
-        st.error(t("training.worker_failed", error=result["engine_error"]), icon=":material/error:")
-    elif "spec_error" in result and result["spec_error"][0].startswith("csv_"):
-        st.error(build_controls.spec_error_message(SpecError(result["spec_error"][0], **result["spec_error"][1]), PAGE))
-    else:
-        show_failure(result)
-    result = None
+with train_box:
+    st.subheader(t("build_and_train.train_title"))
+    st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
+    result = train(shown["spec"], shown["dataset"], shown_data)
+    if not result.get("ok"):
+        if "engine_error" not in result:  # an engine failure was already said where it happened
+            show_failure(result, lambda r: build_controls.spec_error_message(SpecError(r.code, **r.params), PAGE))
+        result = None
 
-hist = result["history"] if result else {}
-if result and not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
-    # The learner's own data trains in one call: the same chart as the live one, drawn once.
-    fig = (live_loss_figure(hist, shown_spec.epochs) if live_loss_figure is not None else
-           build_controls.loss_figure([("loss", hist)], "loss", t("build_and_train.chart_title"), t("build_and_train.axis_epoch"),
-                         t("build_and_train.axis_loss"), log_y=True))
-    st.plotly_chart(fig, width="stretch", key=f"{PAGE}_loss")
-    if result.get("status") == "diverged":
-        st.warning(t("build_and_train.diverged"), icon=":material/warning:")
-    elif result.get("status") == "cancelled":
-        st.info(t("build_and_train.cancelled"))
-    st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
-                 seconds=float(result.get("seconds", 0.0))))
-if result:
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
-    m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
-    if hist.get("val_accuracy"):
-        m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
-    if result.get("epochs_per_s") and not result.get("live_drawn"):
-        m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
+    hist = result["history"] if result else {}
+    if result and not result.get("live_drawn"):  # train_live draws its own growing chart and says how the run ended
+        # The learner's own data trains in one call: the same chart as the live one, drawn once.
+        fig = charts.loss_figure(hist, shown_spec.epochs)
+        st.plotly_chart(fig, width="stretch", key=f"{PAGE}_loss")
+        if result.get("status") == "diverged":
+            st.warning(t("build_and_train.diverged"), icon=":material/warning:")
+        elif result.get("status") == "cancelled":
+            st.info(t("build_and_train.cancelled"))
+        st.caption(t("build_and_train.trained_in", epochs=result.get("epochs_run", len(hist.get("loss", []))),
+                     seconds=float(result.get("seconds", 0.0))))
+    if result:
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(t("build_and_train.final_loss"), f"{hist['loss'][-1]:.4g}" if hist.get("loss") else "—")
+        m2.metric(t("build_and_train.final_val"), f"{hist['val_loss'][-1]:.4g}" if hist.get("val_loss") else "—")
+        if hist.get("val_accuracy"):
+            m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
+        if result.get("epochs_per_s") and not result.get("live_drawn"):
+            m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
 
 
 # ----------------------------------------------------------------------------- predict()
@@ -280,23 +275,23 @@ if p:
     if p["kind"] == "confusion":
         st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
                      "build_and_train.predict_confusion_all"))
-        fig = build_controls.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
+        fig = charts.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
                                  t("build_and_train.axis_pred_class"), t("build_and_train.axis_true_class"))
     elif p["kind"] == "scatter" and shown_data:
         st.caption(t("build_and_train.predict_scatter_csv"))
     else:
         st.caption(t(f"build_and_train.predict_{p['kind']}"))
     if p["kind"] == "curve":
-        fig = build_controls.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
+        fig = charts.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
                              t("build_and_train.axis_y"), t("build_and_train.legend_data"),
                              t("build_and_train.legend_model"), t("build_and_train.legend_val"))
     elif p["kind"] == "grid":
-        fig = build_controls.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
+        fig = charts.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
                                t("build_and_train.axis_x2"),
                                (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
                                t("build_and_train.prob"))
     elif p["kind"] == "scatter":
-        fig = build_controls.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
+        fig = charts.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
                                t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
                                t("build_and_train.legend_val"))
     st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")

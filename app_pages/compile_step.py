@@ -15,51 +15,35 @@ from engine.validate import (
 from lessons import compile_step as jobs
 from lessons import spec_jobs
 from lessons.compile_step import LEAVE_OUT
-from ui.build_controls import loss_figure, spec_error_message
-from ui.client import call
+from ui.build_controls import spec_error_message
+from ui.charts import runs_figure
+from ui import live
+from ui.live import quick
 from ui.i18n import page_header, t
-from ui.model_view import keras_error
+from ui.model_view import keras_error, show_failure
 
 PAGE = "compile_step"
 
 
-@st.cache_data(show_spinner=False)
-def compile_facts() -> dict:
-    return call(jobs.facts)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def leave_out(what: str) -> dict:
-    return call(jobs.leave_out, what=what)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def train_many(specs: list, dataset: str) -> dict:
-    # Same specs, same seed, same data: the same curves, so every learner shares one run.
-    return call(spec_jobs.train_many, specs=specs, dataset=dataset)
+def train_many(specs: list, dataset: str) -> dict | None:
+    """Every run through the one live loop: progress, Stop, shared result (same specs, same curves)."""
+    total = sum(int(sp.get("epochs") or 1) for sp in specs)
+    out = live.run(f"{PAGE}.compare", spec_jobs.train_many, {"specs": specs, "dataset": dataset}, total=total)
+    return None if out.failed or out.stopped else out.result
 
 
 page_header(PAGE)
 
-def _engine(fn, *args):
-    """A job's answer; if the engine itself fails (worker died, timeout), say so and stop here."""
-    try:
-        return fn(*args)
-    except Exception:  # the engine's own failure, not a Keras lesson: nothing more to draw
-        st.error(t("errors.engine_failed"), icon=":material/error:")
-        st.stop()
-
-
 # --- 1. The document's table beside what the installed Keras does.
-with st.spinner(t("common.loading_engine")):
-    facts = _engine(compile_facts)
-st.subheader(t("compile_step.truth_title", version=facts["version"]))
-d = facts["defaults"]
-st.markdown(t("compile_step.truth_table", optimizer=repr(d["optimizer"]), loss=repr(d["loss"]),
-              metrics=repr(d["metrics"])))
-st.caption(t("compile_step.signature_caption"))
-st.code(facts["signature"], language="python")
-st.info(t("compile_step.truth_note"), icon=":material/info:")
+facts = quick(jobs.facts)
+if facts is not None:
+    st.subheader(t("compile_step.truth_title", version=facts["version"]))
+    d = facts["defaults"]
+    st.markdown(t("compile_step.truth_table", optimizer=repr(d["optimizer"]), loss=repr(d["loss"]),
+                  metrics=repr(d["metrics"])))
+    st.caption(t("compile_step.signature_caption"))
+    st.code(facts["signature"], language="python")
+    st.info(t("compile_step.truth_note"), icon=":material/info:")
 
 # --- 2. Leave one argument out and let Keras answer.
 st.subheader(t("compile_step.try_title"))
@@ -67,23 +51,23 @@ leave_labels = {w: t(f"compile_step.leave_{w}") for w in LEAVE_OUT}
 what = st.segmented_control(t("compile_step.leave_out_label"), LEAVE_OUT, default="nothing",
                             format_func=leave_labels.__getitem__, key="compile_step_leave_out",
                             bind="query-params") or "nothing"
-with st.spinner(t("common.loading_engine")):
-    res = _engine(leave_out, what)
-code_col, out_col = st.columns([3, 2])
-with code_col:
-    st.code(res["code"], language="python")
-    st.caption(t(f"compile_step.explain_{what}"))
-with out_col:
-    st.markdown(f"**{t('compile_step.ran_title')}**")
-    if res["compile_error"]:
-        st.error(t("compile_step.failed_at_compile"), icon=":material/error:")
-        keras_error(res["compile_error"])
-    elif res["fit_error"]:
-        st.error(t("compile_step.failed_at_fit"), icon=":material/error:")
-        keras_error(res["fit_error"])
-    else:
-        st.success(t("compile_step.worked", optimizer=res["optimizer"], lr=f"{res['learning_rate']:.4g}",
-                     keys=", ".join(f"`{k}`" for k in res["history_keys"])), icon=":material/check_circle:")
+res = quick(jobs.leave_out, what=what)
+if res is not None:
+    code_col, out_col = st.columns([3, 2])
+    with code_col:
+        st.code(res["code"], language="python")
+        st.caption(t(f"compile_step.explain_{what}"))
+    with out_col:
+        st.markdown(f"**{t('compile_step.ran_title')}**")
+        if res["compile_error"]:
+            st.error(t("compile_step.failed_at_compile"), icon=":material/error:")
+            keras_error(res["compile_error"])
+        elif res["fit_error"]:
+            st.error(t("compile_step.failed_at_fit"), icon=":material/error:")
+            keras_error(res["fit_error"])
+        else:
+            st.success(t("compile_step.worked", optimizer=res["optimizer"], lr=f"{res['learning_rate']:.4g}",
+                         keys=", ".join(f"`{k}`" for k in res["history_keys"])), icon=":material/check_circle:")
 
 # --- 3. The same model trained with different compile() choices, on one chart.
 st.subheader(t("compile_step.compare_title"))
@@ -135,17 +119,14 @@ except SpecError as e:
 
 last_key = f"{PAGE}__last_good"
 if runs is not None:
-    with st.spinner(t("compile_step.training", n=len(runs))):
-        try:
-            result = train_many([s.to_dict() for _, s in runs], "curve")
-        except Exception:  # the engine failed: keep the last good chart below
-            result = {"ok": False, "spec_error": ("engine_failed", {})}
-    if result.get("ok"):
+    result = train_many([s.to_dict() for _, s in runs], "curve")
+    if result is None:  # the engine failed or the learner stopped it: said above; the last good chart stays
+        pass
+    elif result.get("ok"):
         st.session_state[last_key] = {"vary": vary, "labels": [label for label, _ in runs],
                                       "specs": [s for _, s in runs], "result": result}
     else:
-        code, params = result.get("spec_error", ("engine_failed", {}))
-        st.error(spec_error_message(SpecError(code, **params), PAGE), icon=":material/error:")
+        show_failure(result, lambda r: spec_error_message(SpecError(r.code, **r.params), PAGE))
 
 shown = st.session_state.get(last_key)
 if shown is not None:
@@ -155,7 +136,7 @@ if shown is not None:
     histories = [(label, r.get("history", {})) for label, r in zip(labels, result["runs"])]
     key = "mse" if shown["vary"] == "loss" else "loss"
     title = t("compile_step.chart_title_mse" if key == "mse" else "compile_step.chart_title_loss")
-    fig = loss_figure(histories, key, title, t("compile_step.axis_epoch"),
+    fig = runs_figure(histories, key, title, t("compile_step.axis_epoch"),
                       t("compile_step.axis_mse" if key == "mse" else "compile_step.axis_loss"), log_y=True)
     st.plotly_chart(fig, width="stretch", key="compile_step_chart")
     if key == "mse":
@@ -163,8 +144,8 @@ if shown is not None:
     for label, r in zip(labels, result["runs"]):
         if r.get("status") == "diverged":
             st.warning(t("compile_step.diverged", run=label), icon=":material/warning:")
-        elif not r.get("ok", True) and "keras_error" in r:
-            keras_error(r["keras_error"])
+        else:
+            show_failure(r)
 
     def _last(h, k):
         v = h.get(k) or [float("nan")]

@@ -3,7 +3,7 @@ partial vs full unfreeze at two learning rates, and BatchNormalization's moving 
 import streamlit as st
 
 from lessons import fine_tuning as jobs
-from ui import freeze_view
+from ui import charts, freeze_view, precompute
 from ui.i18n import page_header, t
 
 P = "fine_tuning"
@@ -36,7 +36,7 @@ with c2:
     m2.metric(t(f"{P}.base_non_trainable"), freeze_view.num(part["base_totals"]["non_trainable"]))
     m3.metric(t(f"{P}.model_trainable"), freeze_view.num(part["totals"]["trainable"]))
     weighted = [r for r in rows if r["params"]]
-    st.plotly_chart(freeze_view.stacked_params(weighted, t(f"{P}.depth_chart_title"), t("freeze_common.axis_layer"),
+    st.plotly_chart(charts.stacked_params(weighted, t(f"{P}.depth_chart_title"), t("freeze_common.axis_layer"),
                                      t("freeze_common.axis_params")), width="stretch", key="fine_tuning_depth_chart")
 bn_fixed = sum(r["non_trainable"] for r in rows[k:] if r["type"] == "BatchNormalization")
 st.caption(t(f"{P}.bn_always", count=freeze_view.num(bn_fixed)))
@@ -62,9 +62,9 @@ if ft is not None:
     r3.metric(t(f"{P}.drift"), f"{ft['base_drift']:.3f}")
     r4.metric(t(f"{P}.time"), f"{1000 * ft['seconds_per_epoch']:.1f} ms")
     h = ft["history"]
-    st.plotly_chart(freeze_view.curves([
-        (t("freeze_common.series_test"), h["val_accuracy"], freeze_view.COLORS["partial"], None),
-        (t("freeze_common.series_train"), h["accuracy"], freeze_view.COLORS["partial"], "dot"),
+    st.plotly_chart(charts.curves([
+        (t("freeze_common.series_test"), h["val_accuracy"], charts.STRATEGY["partial"], None),
+        (t("freeze_common.series_train"), h["accuracy"], charts.STRATEGY["partial"], "dot"),
     ], t(f"{P}.run_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
         width="stretch", key="fine_tuning_run_chart")
     with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
@@ -92,16 +92,21 @@ def _race_label(tag: str) -> str:
     return t(f"{P}.race_series", kind=t(f"{P}.race_{kind}"), lr=rate)
 
 
-race = freeze_view.run(P, "race", jobs.race, total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
-             k=k, lr_normal=lr_normal, lr_low=lr_low, n_per_class=n, head_epochs=HEAD_EPOCHS, epochs=RACE_EPOCHS)
+# Six trainings: run when asked (or already known), not on every move of a slider above.
+race_args = dict(k=k, lr_normal=lr_normal, lr_low=lr_low, n_per_class=n, head_epochs=HEAD_EPOCHS, epochs=RACE_EPOCHS)
+race = None
+if precompute.on_request("fine_tuning.race", jobs.race, race_args, t(f"{P}.race_run"),
+                         t(f"{P}.race_waiting", k=k, lr=f"{lr_normal:g}", low=f"{lr_low:g}", n=n, epochs=RACE_EPOCHS)):
+    race = freeze_view.run(P, "race", jobs.race, total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
+                           **race_args)
 if race is not None:
-    series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], freeze_view.COLORS["phase1"], None)]
+    series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], charts.STRATEGY["phase1"], None)]
     for r in race["runs"]:
         dash = None if r["lr"] == float(lr_normal) else "dot"
-        series.append((_race_label(f"{r['kind']}@{r['lr']:g}"), r["history"]["val_accuracy"], freeze_view.COLORS[r["kind"]], dash))
-    fig = freeze_view.curves(series[:1], t(f"{P}.race_chart_title"), t("freeze_common.axis_epoch"),
+        series.append((_race_label(f"{r['kind']}@{r['lr']:g}"), r["history"]["val_accuracy"], charts.STRATEGY[r["kind"]], dash))
+    fig = charts.curves(series[:1], t(f"{P}.race_chart_title"), t("freeze_common.axis_epoch"),
                    t("freeze_common.axis_test_accuracy"), y_range=[0, 1.02])
-    race_fig = freeze_view.curves(series[1:], "", "", "", x_offset=race["head_epochs"])
+    race_fig = charts.curves(series[1:], "", "", "", x_offset=race["head_epochs"])
     for trace in race_fig.data:
         fig.add_trace(trace)
     fig.add_vline(x=race["head_epochs"] + 0.5, line_dash="dash", line_color="#94a3b8")
@@ -125,8 +130,12 @@ if race is not None:
 # ---------------------------------------------------------------- BatchNormalization
 st.header(t(f"{P}.bn_title"))
 st.markdown(t(f"{P}.bn_intro"))
-bn = freeze_view.run(P, "bn", jobs.bn_demo, total_epochs=3 * RACE_EPOCHS,
-           label=lambda tag: t(f"{P}.bn_{tag}"), n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
+bn_args = dict(n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
+bn = None
+if precompute.on_request("fine_tuning.bn", jobs.bn_demo, bn_args, t(f"{P}.bn_run"),
+                         t(f"{P}.bn_waiting", n=n, epochs=RACE_EPOCHS, lr=f"{lr:g}")):
+    bn = freeze_view.run(P, "bn", jobs.bn_demo, total_epochs=3 * RACE_EPOCHS,
+                         label=lambda tag: t(f"{P}.bn_{tag}"), **bn_args)
 if bn is not None:
     runs = bn["runs"]
     if bn["training_false_kept_stats"]:
@@ -136,8 +145,8 @@ if bn is not None:
     if bn["training_false_same_as_default"]:
         st.markdown(t(f"{P}.bn_same"))
     layers = list(runs["default"]["bn_stats_change"])
-    st.plotly_chart(freeze_view.bars([
-        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], freeze_view.COLORS[v])
+    st.plotly_chart(charts.bars([
+        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], charts.STRATEGY[v])
         for v in BN
     ], t(f"{P}.bn_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.bn_axis"), text_fmt="{:.3g}"),
         width="stretch", key="fine_tuning_bn_chart")

@@ -4,7 +4,7 @@ keras.applications architectures."""
 import streamlit as st
 
 from lessons import transfer_learning as jobs
-from ui import freeze_view
+from ui import charts, freeze_view, precompute
 from ui.i18n import page_header, t
 
 P = "transfer_learning"
@@ -77,8 +77,12 @@ def _label(tag: str) -> str:
     return t(f"{P}.strategy_{tag}") if tag in STRATEGIES else tag
 
 
-res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * epochs, label=_label,
-            n_per_class=n, epochs=epochs, lr=lr)
+# Three trainings: run when asked (or already known, e.g. the defaults), not on every slider move.
+compare_args = dict(n_per_class=n, epochs=epochs, lr=lr)
+res = None
+if precompute.on_request("transfer_learning.compare", jobs.compare, compare_args, t(f"{P}.compare_run"),
+                         t(f"{P}.compare_waiting", n=n, epochs=epochs, lr=f"{lr:g}")):
+    res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * epochs, label=_label, **compare_args)
 if res is not None:
     runs = res["runs"]
     st.caption(t(f"{P}.data_caption", n=res["n_per_class"], n_train=runs["frozen"]["n_train"],
@@ -93,18 +97,18 @@ if res is not None:
         series = []
         for s in STRATEGIES:
             h = runs[s]["history"]
-            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], freeze_view.COLORS[s], None))
-            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], freeze_view.COLORS[s], "dot"))
-        st.plotly_chart(freeze_view.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], charts.STRATEGY[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], charts.STRATEGY[s], "dot"))
+        st.plotly_chart(charts.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
                                  t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
                         width="stretch", key="transfer_learning_acc")
     with b:
         series = []
         for s in STRATEGIES:
             h = runs[s]["history"]
-            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], freeze_view.COLORS[s], None))
-            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], freeze_view.COLORS[s], "dot"))
-        fig = freeze_view.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
+            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], charts.STRATEGY[s], None))
+            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], charts.STRATEGY[s], "dot"))
+        fig = charts.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
         fig.update_yaxes(type="log")
         st.plotly_chart(fig, width="stretch", key="transfer_learning_loss")
 
@@ -205,7 +209,7 @@ for r in a_info["layers"]:
     types[r["type"]] = types.get(r["type"], 0) + 1
 k1, k2 = st.columns([2, 3])
 with k1:
-    st.plotly_chart(freeze_view.bars([(t(f"{P}.arch_types_series"), list(types), list(types.values()), "#2563eb")],
+    st.plotly_chart(charts.bars([(t(f"{P}.arch_types_series"), list(types), list(types.values()), "#2563eb")],
                            t(f"{P}.arch_types_title"), t(f"{P}.arch_types_axis"), t(f"{P}.arch_count_axis")),
                     width="stretch", key="transfer_learning_arch_types")
 with k2:

@@ -3,172 +3,183 @@ the backprop view, and the recompile mistake run with model.fit itself."""
 import streamlit as st
 
 from lessons import weight_freeze as jobs
-from ui import freeze_view
+from ui import charts, freeze_view
 from ui.i18n import page_header, t
 
 P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
 
 page_header(P)
-st.markdown(t(f"{P}.meaning"))
-left, right = st.columns(2)
-with left:
-    st.subheader(t(f"{P}.analogy_title"))
-    st.markdown(t(f"{P}.analogy"))
-with right:
-    st.subheader(t(f"{P}.layers_title"))
-    st.markdown(t(f"{P}.layers"))
+# Five sections as tabs: a lecturer jumps between them, each about one screen (issue 14).
+tabs = st.tabs([t(f"{P}.tab_{name}") for name in ("meaning", "live", "train", "mistake", "summary")])
+with tabs[0]:
+    st.markdown(t(f"{P}.meaning"))
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t(f"{P}.analogy_title"))
+        st.markdown(t(f"{P}.analogy"))
+    with right:
+        st.subheader(t(f"{P}.layers_title"))
+        st.markdown(t(f"{P}.layers"))
+
 
 # ---------------------------------------------------------------- per-layer toggles
-st.header(t(f"{P}.live_title"))
-st.markdown(t(f"{P}.live_intro"))
-cols = st.columns(len(LAYERS))
-frozen = []
-with cols[0]:
-    if st.checkbox(t(f"{P}.freeze_label", layer="conv1"), value=True, key="weight_freeze_freeze_conv1",
-                   help=t(f"{P}.freeze_help", layer="conv1"), bind="query-params"):
-        frozen.append("conv1")
-with cols[1]:
-    if st.checkbox(t(f"{P}.freeze_label", layer="conv2"), value=True, key="weight_freeze_freeze_conv2",
-                   help=t(f"{P}.freeze_help", layer="conv2"), bind="query-params"):
-        frozen.append("conv2")
-with cols[2]:
-    if st.checkbox(t(f"{P}.freeze_label", layer="dense1"), value=False, key="weight_freeze_freeze_dense1",
-                   help=t(f"{P}.freeze_help", layer="dense1"), bind="query-params"):
-        frozen.append("dense1")
-with cols[3]:
-    if st.checkbox(t(f"{P}.freeze_label", layer="dense2"), value=False, key="weight_freeze_freeze_dense2",
-                   help=t(f"{P}.freeze_help", layer="dense2"), bind="query-params"):
-        frozen.append("dense2")
-model_off = st.toggle(t(f"{P}.model_flag_label"), value=False, key="weight_freeze_model_off",
-                      help=t(f"{P}.model_flag_help"), bind="query-params")
-model_trainable = not model_off
+with tabs[1]:
+    st.header(t(f"{P}.live_title"))
+    st.markdown(t(f"{P}.live_intro"))
+    cols = st.columns(len(LAYERS))
+    frozen = []
+    with cols[0]:
+        if st.checkbox(t(f"{P}.freeze_label", layer="conv1"), value=True, key="weight_freeze_freeze_conv1",
+                       help=t(f"{P}.freeze_help", layer="conv1"), bind="query-params"):
+            frozen.append("conv1")
+    with cols[1]:
+        if st.checkbox(t(f"{P}.freeze_label", layer="conv2"), value=True, key="weight_freeze_freeze_conv2",
+                       help=t(f"{P}.freeze_help", layer="conv2"), bind="query-params"):
+            frozen.append("conv2")
+    with cols[2]:
+        if st.checkbox(t(f"{P}.freeze_label", layer="dense1"), value=False, key="weight_freeze_freeze_dense1",
+                       help=t(f"{P}.freeze_help", layer="dense1"), bind="query-params"):
+            frozen.append("dense1")
+    with cols[3]:
+        if st.checkbox(t(f"{P}.freeze_label", layer="dense2"), value=False, key="weight_freeze_freeze_dense2",
+                       help=t(f"{P}.freeze_help", layer="dense2"), bind="query-params"):
+            frozen.append("dense2")
+    model_off = st.toggle(t(f"{P}.model_flag_label"), value=False, key="weight_freeze_model_off",
+                          help=t(f"{P}.model_flag_help"), bind="query-params")
+    model_trainable = not model_off
 
-with st.spinner(t("freeze_common.building")):
-    desc = freeze_view.cached(jobs.describe_freeze, frozen=frozen, model_trainable=model_trainable)
+    with st.spinner(t("freeze_common.building")):
+        desc = freeze_view.cached(jobs.describe_freeze, frozen=frozen, model_trainable=model_trainable)
 
-code_col, graph_col = st.columns([4, 1])
-with code_col:
-    st.subheader(t(f"{P}.code_title"))
-    st.code(desc["code"], language="python")
-with graph_col:
-    st.caption(t(f"{P}.graph_title"))
-    st.graphviz_chart(desc["dot"], width="stretch")
+    code_col, graph_col = st.columns([3, 2])
+    with code_col:
+        st.subheader(t(f"{P}.code_title"))
+        st.code(desc["code"], language="python")
+    with graph_col:
+        st.caption(t(f"{P}.graph_title"))
+        st.graphviz_chart(desc["dot"], width="stretch")
 
-out_col, chart_col = st.columns([2, 3])
-with out_col:
-    st.subheader(t(f"{P}.listing_title"))
-    freeze_view.output(desc["listing"])
-    st.caption(t(f"{P}.listing_note"))
-with chart_col:
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("common.total_params"), freeze_view.num(desc["totals"]["params"]))
-    c2.metric(t("common.trainable_params"), freeze_view.num(desc["totals"]["trainable"]))
-    c3.metric(t("common.non_trainable_params"), freeze_view.num(desc["totals"]["non_trainable"]))
-    weighted = [r for r in desc["layers"] if r["params"]]
-    st.plotly_chart(freeze_view.stacked_params(weighted, t(f"{P}.counts_title"), t("freeze_common.axis_layer"),
-                                     t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
-if not model_trainable:
-    st.info(t(f"{P}.model_flag_note", trainable=freeze_view.num(desc["totals"]["trainable"])), icon=":material/lock:")
+    out_col, chart_col = st.columns([2, 3])
+    with out_col:
+        st.subheader(t(f"{P}.listing_title"))
+        freeze_view.output(desc["listing"])
+        st.caption(t(f"{P}.listing_note"))
+    with chart_col:
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("common.total_params"), freeze_view.num(desc["totals"]["params"]))
+        c2.metric(t("common.trainable_params"), freeze_view.num(desc["totals"]["trainable"]))
+        c3.metric(t("common.non_trainable_params"), freeze_view.num(desc["totals"]["non_trainable"]))
+        weighted = [r for r in desc["layers"] if r["params"]]
+        st.plotly_chart(charts.stacked_params(weighted, t(f"{P}.counts_title"), t("freeze_common.axis_layer"),
+                                         t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
+    if not model_trainable:
+        st.info(t(f"{P}.model_flag_note", trainable=freeze_view.num(desc["totals"]["trainable"])), icon=":material/lock:")
+
 
 # ---------------------------------------------------------------- train and compare weights
-st.header(t(f"{P}.train_title"))
-st.markdown(t(f"{P}.train_intro"))
-epochs = st.slider(t(f"{P}.epochs_label"), 1, 20, 5, key="weight_freeze_epochs", help=t(f"{P}.epochs_help"),
-                   bind="query-params")
-res = freeze_view.run(P, "train", jobs.train_freeze, total_epochs=epochs, frozen=frozen, model_trainable=model_trainable,
-            epochs=epochs)
-if res is not None:
-    hist = res["history"]
-    m1, m2 = st.columns(2)
-    m1.metric(t(f"{P}.accuracy_metric"), freeze_view.pct(hist["val_accuracy"][-1]))
-    m2.metric(t(f"{P}.time_metric"), f"{1000 * res['seconds_per_epoch']:.0f} ms")
-    for w in res["warnings"]:
-        st.markdown(t(f"{P}.keras_warning"))
-        freeze_view.output(w)
+with tabs[2]:
+    st.header(t(f"{P}.train_title"))
+    st.markdown(t(f"{P}.train_intro"))
+    epochs = st.slider(t(f"{P}.epochs_label"), 1, 20, 5, key="weight_freeze_epochs", help=t(f"{P}.epochs_help"),
+                       bind="query-params")
+    res = freeze_view.run(P, "train", jobs.train_freeze, total_epochs=epochs, frozen=frozen, model_trainable=model_trainable,
+                epochs=epochs)
+    if res is not None:
+        hist = res["history"]
+        m1, m2 = st.columns(2)
+        m1.metric(t(f"{P}.accuracy_metric"), freeze_view.pct(hist["val_accuracy"][-1]))
+        m2.metric(t(f"{P}.time_metric"), f"{1000 * res['seconds_per_epoch']:.0f} ms")
+        for w in res["warnings"]:
+            st.markdown(t(f"{P}.keras_warning"))
+            freeze_view.output(w)
 
-    rows = res["change"]
-    frozen_rows = [r for r in rows if not r["trainable"] or not res["model_trainable"]]
-    if len(frozen_rows) == len(rows):
-        st.info(t(f"{P}.all_frozen"), icon=":material/ac_unit:")
-    elif frozen_rows:
-        worst = max(r["max_abs"] for r in frozen_rows)
-        names = ", ".join(r["layer"] for r in frozen_rows)
-        if worst == 0:
-            st.success(t(f"{P}.frozen_proof", layers=names, value=freeze_view.sci(worst)), icon=":material/verified:")
+        rows = res["change"]
+        frozen_rows = [r for r in rows if not r["trainable"] or not res["model_trainable"]]
+        if len(frozen_rows) == len(rows):
+            st.info(t(f"{P}.all_frozen"), icon=":material/ac_unit:")
+        elif frozen_rows:
+            worst = max(r["max_abs"] for r in frozen_rows)
+            names = ", ".join(r["layer"] for r in frozen_rows)
+            if worst == 0:
+                st.success(t(f"{P}.frozen_proof", layers=names, value=freeze_view.sci(worst)), icon=":material/verified:")
+            else:
+                st.error(t(f"{P}.frozen_moved", layers=names, value=freeze_view.sci(worst)), icon=":material/error:")
         else:
-            st.error(t(f"{P}.frozen_moved", layers=names, value=freeze_view.sci(worst)), icon=":material/error:")
-    else:
-        st.info(t(f"{P}.no_frozen"), icon=":material/info:")
+            st.info(t(f"{P}.no_frozen"), icon=":material/info:")
 
-    table_col, bar_col = st.columns([1, 1])
-    with table_col:
-        df = freeze_view.layer_frame([
-            {"layer": r["layer"], "is_trainable": r["trainable"], "max": freeze_view.sci(r["max_abs"]), "norm": freeze_view.sci(r["norm"])}
-            for r in rows
-        ], {"is_trainable": t(f"{P}.col_layer_trainable"), "max": t(f"{P}.col_max_change"),
-            "norm": t(f"{P}.col_norm_change")})
-        st.dataframe(df, hide_index=True, width="stretch")
-    with bar_col:
-        fig = freeze_view.bars([(t(f"{P}.axis_change"), [r["layer"] for r in rows], [r["norm"] for r in rows], None)],
-                     t(f"{P}.change_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.axis_change"),
-                     text_fmt="{:.3g}")
-        fig.update_traces(marker_color=[freeze_view.FROZEN if r in frozen_rows else freeze_view.TRAINABLE for r in rows])
-        st.plotly_chart(fig, width="stretch", key="weight_freeze_change")
-    with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
-        st.code(res["code"], language="python")
+        table_col, bar_col = st.columns([1, 1])
+        with table_col:
+            df = freeze_view.layer_frame([
+                {"layer": r["layer"], "is_trainable": r["trainable"], "max": freeze_view.sci(r["max_abs"]), "norm": freeze_view.sci(r["norm"])}
+                for r in rows
+            ], {"is_trainable": t(f"{P}.col_layer_trainable"), "max": t(f"{P}.col_max_change"),
+                "norm": t(f"{P}.col_norm_change")})
+            st.dataframe(df, hide_index=True, width="stretch")
+        with bar_col:
+            fig = charts.bars([(t(f"{P}.axis_change"), [r["layer"] for r in rows], [r["norm"] for r in rows], None)],
+                         t(f"{P}.change_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.axis_change"),
+                         text_fmt="{:.3g}")
+            fig.update_traces(marker_color=[charts.FROZEN if r in frozen_rows else charts.TRAINABLE for r in rows])
+            st.plotly_chart(fig, width="stretch", key="weight_freeze_change")
+        with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
+            st.code(res["code"], language="python")
 
-    # ------------------------------------------------------------ backprop view
-    st.header(t(f"{P}.backprop_title"))
-    st.markdown(t(f"{P}.backprop_text"))
-    step = res["backprop"]["layers"]
-    names = [r["layer"] for r in step]
-    st.plotly_chart(freeze_view.bars([
-        (t(f"{P}.series_grad"), names, [r["grad_norm"] for r in step], "#7c3aed"),
-        (t(f"{P}.series_update"), names, [r["update_norm"] for r in step], freeze_view.TRAINABLE),
-    ], t(f"{P}.backprop_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.axis_norm"), text_fmt="{:.3g}"),
-        width="stretch", key="weight_freeze_backprop")
-    st.dataframe(freeze_view.layer_frame([
-        {"layer": r["layer"], "is_trainable": r["trainable"], "in_tw": r["in_trainable_weights"],
-         "grad": freeze_view.sci(r["grad_norm"]), "update": freeze_view.sci(r["update_norm"])} for r in step
-    ], {"is_trainable": t(f"{P}.col_layer_trainable"), "in_tw": t(f"{P}.col_in_tw"), "grad": t(f"{P}.col_grad"),
-        "update": t(f"{P}.col_update")}), hide_index=True, width="stretch")
-    st.markdown(t(f"{P}.backprop_note"))
+        # ------------------------------------------------------------ backprop view
+        st.header(t(f"{P}.backprop_title"))
+        st.markdown(t(f"{P}.backprop_text"))
+        step = res["backprop"]["layers"]
+        names = [r["layer"] for r in step]
+        st.plotly_chart(charts.bars([
+            (t(f"{P}.series_grad"), names, [r["grad_norm"] for r in step], "#7c3aed"),
+            (t(f"{P}.series_update"), names, [r["update_norm"] for r in step], charts.TRAINABLE),
+        ], t(f"{P}.backprop_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.axis_norm"), text_fmt="{:.3g}"),
+            width="stretch", key="weight_freeze_backprop")
+        st.dataframe(freeze_view.layer_frame([
+            {"layer": r["layer"], "is_trainable": r["trainable"], "in_tw": r["in_trainable_weights"],
+             "grad": freeze_view.sci(r["grad_norm"]), "update": freeze_view.sci(r["update_norm"])} for r in step
+        ], {"is_trainable": t(f"{P}.col_layer_trainable"), "in_tw": t(f"{P}.col_in_tw"), "grad": t(f"{P}.col_grad"),
+            "update": t(f"{P}.col_update")}), hide_index=True, width="stretch")
+        st.markdown(t(f"{P}.backprop_note"))
+
 
 # ---------------------------------------------------------------- the recompile mistake
-st.header(t(f"{P}.mistake_title"))
-st.markdown(t(f"{P}.mistake_intro"))
-c1, c2 = st.columns(2)
-with c1:
-    m_layer = st.selectbox(t(f"{P}.mistake_layer_label"), LAYERS, index=2, key="weight_freeze_mistake_layer",
-                           bind="query-params")
-with c2:
-    again = st.toggle(t(f"{P}.mistake_compile_label"), value=False, key="weight_freeze_mistake_compile",
-                      help=t(f"{P}.mistake_compile_help"), bind="query-params")
-with st.spinner(t("freeze_common.running")):
-    mis = freeze_view.cached(jobs.recompile_demo, layer=m_layer, compile_again=again, epochs=2)
-change = freeze_view.sci(mis["frozen_change"])
-if mis["frozen_change"] > 0:
-    st.error(t(f"{P}.mistake_moved", layer=m_layer, change=change), icon=":material/error:")
-else:
-    st.success(t(f"{P}.mistake_stayed", layer=m_layer, change=change), icon=":material/verified:")
-st.markdown(t(f"{P}.mistake_claim", trainable=freeze_view.num(mis["totals_claimed"]["trainable"]), layer=m_layer))
-rows = mis["change"]
-fig = freeze_view.bars([(t(f"{P}.col_max_change"), [r["layer"] for r in rows], [r["max_abs"] for r in rows], None)],
-             t(f"{P}.mistake_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.col_max_change"), text_fmt="{:.3g}")
-fig.update_traces(marker_color=[freeze_view.FROZEN if r["layer"] == m_layer else freeze_view.TRAINABLE for r in rows])
-st.plotly_chart(fig, width="stretch", key="weight_freeze_mistake_chart")
-st.caption(t(f"{P}.mistake_keras", version=mis["keras_version"]))
-st.subheader(t(f"{P}.mistake_code_title"))
-st.code(mis["code"], language="python")
+with tabs[3]:
+    st.header(t(f"{P}.mistake_title"))
+    st.markdown(t(f"{P}.mistake_intro"))
+    c1, c2 = st.columns(2)
+    with c1:
+        m_layer = st.selectbox(t(f"{P}.mistake_layer_label"), LAYERS, index=2, key="weight_freeze_mistake_layer",
+                               bind="query-params")
+    with c2:
+        again = st.toggle(t(f"{P}.mistake_compile_label"), value=False, key="weight_freeze_mistake_compile",
+                          help=t(f"{P}.mistake_compile_help"), bind="query-params")
+    with st.spinner(t("freeze_common.running")):
+        mis = freeze_view.cached(jobs.recompile_demo, layer=m_layer, compile_again=again, epochs=2)
+    change = freeze_view.sci(mis["frozen_change"])
+    if mis["frozen_change"] > 0:
+        st.error(t(f"{P}.mistake_moved", layer=m_layer, change=change), icon=":material/error:")
+    else:
+        st.success(t(f"{P}.mistake_stayed", layer=m_layer, change=change), icon=":material/verified:")
+    st.markdown(t(f"{P}.mistake_claim", trainable=freeze_view.num(mis["totals_claimed"]["trainable"]), layer=m_layer))
+    rows = mis["change"]
+    fig = charts.bars([(t(f"{P}.col_max_change"), [r["layer"] for r in rows], [r["max_abs"] for r in rows], None)],
+                 t(f"{P}.mistake_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.col_max_change"), text_fmt="{:.3g}")
+    fig.update_traces(marker_color=[charts.FROZEN if r["layer"] == m_layer else charts.TRAINABLE for r in rows])
+    st.plotly_chart(fig, width="stretch", key="weight_freeze_mistake_chart")
+    st.caption(t(f"{P}.mistake_keras", version=mis["keras_version"]))
+    st.subheader(t(f"{P}.mistake_code_title"))
+    st.code(mis["code"], language="python")
+
 
 # ---------------------------------------------------------------- where it is used, summary
-st.header(t(f"{P}.usecases_title"))
-st.markdown(t(f"{P}.usecases"))
-a, b = st.columns(2)
-with a:
-    st.subheader(t(f"{P}.oneliners_title"))
-    st.markdown(t(f"{P}.oneliners"))
-with b:
-    st.subheader(t(f"{P}.tldr_title"))
-    st.markdown(t(f"{P}.tldr"))
+with tabs[4]:
+    st.header(t(f"{P}.usecases_title"))
+    st.markdown(t(f"{P}.usecases"))
+    a, b = st.columns(2)
+    with a:
+        st.subheader(t(f"{P}.oneliners_title"))
+        st.markdown(t(f"{P}.oneliners"))
+    with b:
+        st.subheader(t(f"{P}.tldr_title"))
+        st.markdown(t(f"{P}.tldr"))

@@ -9,7 +9,11 @@ the memory each Keras build leaves behind goes away with the worker.
 - `call(job, **kwargs)`: run a job, wait, return its result (raises what the job raises).
 - `submit(job, **kwargs)`: start a job and return its `runtime.pool.Job` at once, to stream
   its messages (`job.wait_messages`, `job.messages`), `job.cancel()` it, then `job.result()`.
+- `share(job, args, owner)`: a `runtime.pool.Ticket` on the one job doing this work: callers
+  asking for the same job and arguments attach to it (identical work runs once); an owner
+  (a session's slot) holds one ticket at a time. `ui.live` runs every page's jobs through it.
 - `prewarm()`: start the workers now, without waiting (e.g. after the first page rendered).
+- `available()`: False while no worker can start (the pool retries by itself).
 
 Environment: KFL_WORKERS (default 2; 1 with one CPU or under 3 GB of memory: each worker
 holds TensorFlow, ~0.7 GB), KFL_WORKER_MAX_JOBS (500), KFL_WORKER_MAX_GROWTH_MB (150),
@@ -22,10 +26,8 @@ import atexit
 import os
 import threading
 
-import streamlit as st
-
 from runtime.jobs import check_kwargs, target
-from runtime.pool import InlinePool, Job, Pool
+from runtime.pool import InlinePool, Job, Pool, Ticket
 
 # Imported by every worker before it says it is ready, then one tiny fit is traced, so the
 # first real job of a fresh worker pays none of TensorFlow's one-off costs.
@@ -53,22 +55,27 @@ def _process_pool():
         return _pool
 
 
-@st.cache_resource(show_spinner=False)
 def pool():
     """The process-wide worker pool, shared by every session."""
     return _process_pool()
 
 
 def submit(job, **kwargs) -> Job:
-    """Start a job (a function marked `@job`); returns its handle at once."""
+    """Start a job (a function marked `@job`) of its own; returns its handle at once."""
     check_kwargs(job, kwargs)
     return pool().submit(target(job), **kwargs)
 
 
+def share(job, args: dict, owner=None) -> Ticket:
+    """A ticket on the job doing `job(**args)`, attached to it if it already runs or waits."""
+    check_kwargs(job, args)
+    return pool().share(target(job), args, owner=owner)
+
+
 def call(job, **kwargs):
-    """Run a job and return its result (raises what the job raises)."""
+    """Run a job (sharing identical work in flight) and return its result (raises what it raises)."""
     timeout = float(os.environ.get("KFL_CALL_TIMEOUT", "300"))
-    handle = submit(job, **kwargs)
+    handle = share(job, kwargs)
     try:
         return handle.result(timeout)
     except TimeoutError:
@@ -79,8 +86,21 @@ def call(job, **kwargs):
 def prewarm() -> None:
     """Start the workers in the background; returns at once."""
     pool()
+    _precompute_defaults()
+
+
+def _precompute_defaults() -> None:
+    """Issue 14: the slow pages' default results, computed once per server in the background."""
+    from ui import precompute
+
+    precompute.start()
 
 
 def ready() -> bool:
     """True once at least one warm worker can take a job (starts the pool if needed)."""
     return pool().wait_ready(timeout=0, all_workers=False)
+
+
+def available() -> bool:
+    """False while no worker can start (e.g. TensorFlow fails to import); the pool retries."""
+    return pool().available()

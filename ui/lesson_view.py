@@ -1,27 +1,24 @@
 """UI shared by the Input(), Dense(), outputs and Model() lessons: cached jobs, parsing, charts."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from engine.validate import SpecError
-from runtime.jobs import resolve, target
-from ui.client import call
+from ui import charts
 from ui.i18n import spec_error_text
+from ui.live import quick
 
 # Shared with every page that shows a model; re-exported under the lesson pages' names.
 from ui.model_view import keep_last_good, output  # noqa: F401
 from ui.model_view import keras_error as keras_says  # noqa: F401
 
-
-def lesson(job, **kwargs) -> dict:
-    """A lesson job, cached on its arguments: the same settings never run Keras twice."""
-    return _lesson(target(job), **kwargs)
+line_figure = charts.line_figure
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _lesson(job_name: str, /, **kwargs) -> dict:
-    return call(resolve(job_name), **kwargs)
+def lesson(job, **kwargs) -> dict | None:
+    """A lesson job through the shared cache (`ui.live.quick`): the same settings never run
+    Keras twice; None (the failure already said) if the engine failed."""
+    return quick(job, **kwargs)
 
 
 class Inputs:
@@ -40,39 +37,8 @@ class Inputs:
 
 
 def heatmap(z, x_labels, y_labels, title: str, key: str, annotate: bool = True) -> None:
-    """A matrix of weights, red below zero and blue above, values written in when they fit."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=x_labels,
-            y=y_labels,
-            colorscale="RdBu",
-            zmid=0,
-            texttemplate="%{z:.2f}" if annotate else None,
-            hovertemplate="%{y} → %{x}: %{z:.4f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title=title,
-        height=max(200, 90 + 34 * len(y_labels)),
-        margin=dict(l=10, r=10, t=40, b=10),
-        yaxis=dict(autorange="reversed", type="category"),
-        xaxis=dict(type="category"),
-    )
-    st.plotly_chart(fig, width="stretch", key=key)
-
-
-def line_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        title=title,
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        height=height,
-        margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-    )
-    return fig
+    """Draw `ui.charts.heatmap` of a weight matrix."""
+    st.plotly_chart(charts.heatmap(z, x_labels, y_labels, title, annotate), width="stretch", key=key)
 
 
 def fmt(v: float, digits: int = 4) -> str:

@@ -4,22 +4,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from engine.results import InputRejected, failure_of, keras_said_of
 from lessons import spec_jobs
-from ui.client import call
 from ui.i18n import spec_error_text, t
+from ui.live import quick
 
 TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_trainable", "arithmetic"]
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def describe(spec_dict: dict, dataset: str | None = None) -> dict:
-    """Cached per spec: many learners looking at the same model cost one build."""
-    return call(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
+def describe(spec_dict: dict, dataset: str | None = None) -> dict | None:
+    """Cached per spec: many learners looking at the same model cost one build (None: engine failed)."""
+    return quick(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
 
 
-@st.cache_data(show_spinner=False)
 def mandatory_error(what: str):
-    return call(spec_jobs.mandatory_error, what=what)
+    """Keras's own complaint when a mandatory argument is left out (None: engine failed)."""
+    return quick(spec_jobs.mandatory_error, what=what)
 
 
 def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None, bool]:
@@ -39,21 +39,24 @@ def keep_last_good(page: str, slot: str, res: dict | None) -> tuple[dict | None,
     return last, False
 
 
-def show_failure(res: dict) -> None:
-    if "spec_error" in res:
-        code, params = res["spec_error"]
-        st.error(spec_error_text(code, params), icon=":material/error:")
-    elif "keras_error" in res:
-        keras_error(res["keras_error"])
+def show_failure(res: dict, wording=None) -> None:
+    """The one place a failed result is shown: the rejected input in the learner's language, or
+    Keras's own words. `wording(InputRejected) -> str` lets a page word its own codes."""
+    failure = failure_of(res)
+    if isinstance(failure, InputRejected):
+        text = wording(failure) if wording is not None else spec_error_text(failure.code, failure.params)
+        st.error(text, icon=":material/error:")
+    elif failure is not None:
+        keras_error(failure)
 
 
 def keras_error(err) -> None:
     """Keras's own words, verbatim, wrapped: error lines are long and must be read whole."""
-    if err is None:
+    said = keras_said_of(err)
+    if said is None:
         return
-    etype, msg = err
     st.markdown(f"**{t('common.keras_says')}:**")
-    st.code(f"{etype}: {msg}", language="text", wrap_lines=True)
+    st.code(str(said), language="text", wrap_lines=True)
 
 
 def output(text: str) -> None:

@@ -90,14 +90,16 @@ def test_a_rejected_spec_is_returned_for_the_page_to_explain():
 
 def test_stop_keeps_the_partial_curve_until_train_again():
     from ui import client as engine
-    from ui.live_training import run_key
+    from ui.live import key_of
 
     spec = model_spec.recommended().replace(epochs=500, seed=31)
     at = _app(spec)
     # What the Stop callback finds: this session's job in flight, then cancelled.
-    job = engine.submit(spec_jobs.train_spec, spec=spec.to_dict(), dataset="curve")
+    args = {"spec": spec.to_dict(), "dataset": "curve"}
+    job = engine.share(spec_jobs.train_spec, args)
     next(job.messages(timeout=120))
-    at.session_state["lt__train_job"] = (run_key(spec.to_dict(), "curve"), job)
+    at.session_state["live__lt.train"] = {"job": (key_of(spec_jobs.train_spec, args), job), "stopped": {},
+                                          "failed": None, "good": None}
     job.cancel()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -106,7 +108,7 @@ def test_stop_keeps_the_partial_curve_until_train_again():
     before = _jobs_run()
     at.run()  # still stopped: no retraining behind the learner's back
     assert at.session_state["res_status"] == "cancelled" and _jobs_run() == before
-    at.button(key="lt_train_again").click().run()
+    at.button(key="lt.train__again").click().run()
     assert at.session_state["res_status"] == "done"
 
 
@@ -120,7 +122,8 @@ def page_with_start():
     st.session_state.setdefault("lang", "en")
     spec = json.loads(st.query_params["spec"])
     start("lt", spec, "curve")
-    st.session_state["started_job"] = st.session_state["lt__train_job"][1].id if "lt__train_job" in st.session_state else None
+    running = st.session_state.get("live__lt.train", {}).get("job")
+    st.session_state["started_job"] = running[1].id if running is not None else None
     res = train_live("lt", spec, "curve")
     st.session_state["res_status"] = res.get("status")
 
