@@ -5,6 +5,7 @@ import streamlit as st
 from engine.spec import ACTIVATIONS
 from lessons import outputs_tensor as jobs
 from lessons.outputs_tensor import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
+from ui import predict
 from ui.i18n import page_header, t
 from ui.lesson_view import fmt, keep_last_good, keras_says, lesson, line_figure, output
 
@@ -69,7 +70,15 @@ if fit_error is not None:
     # The tensor part succeeded; only training refused this head. Show both.
     shown = fit_error
 
+is_labels = {o: t(f"{P}.is_opt_{o}") for o in ("keras_tensor", "model", "array")}
 if shown is not None and "outputs" in shown:
+    o_type = shown["outputs"]["type"]
+    is_actual = "keras_tensor" if o_type == "KerasTensor" else "model" if shown["outputs"]["is_model"] else "array"
+    gate_open = predict.gate(P, "is", t(f"{P}.is_gate"), options=list(is_labels), labels=is_labels,
+                             actual=is_actual, actual_text=f"`{o_type}`, shape `{shown['outputs']['shape']}`")
+else:
+    gate_open = False
+if gate_open:
     st.subheader(t(f"{P}.tensor_title"))
     left, right = st.columns([3, 2])
     with left:

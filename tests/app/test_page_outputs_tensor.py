@@ -32,6 +32,9 @@ def reference_outputs(units=1, activation=None, n_in=1):
 def test_outputs_is_a_tensor_and_model_wraps_it(lang):
     at = open_page(P, lang)
     assert not at.exception
+    assert not [m for m in at.metric if m.label == translate(lang, f"{P}.m_type")], "hidden until a guess"
+    at.radio(key=f"{P}_is_guess").set_value("keras_tensor").run()
+    assert "KerasTensor" in at.success[0].value  # judged right against the real type
     i, out = reference_outputs(1, "linear")
     assert metric(at, "m_type") == type(out).__name__ == "KerasTensor"
     assert metric(at, "m_shape") == "(None, 1)" and tuple(out.shape) == (None, 1)
@@ -82,6 +85,7 @@ def test_softmax_with_one_unit(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_three_classes_into_one_unit_shows_the_loss_error(lang):
     at = open_page(P, lang)
+    at.button(key=f"{P}_is_skip").click().run()  # a learner in a hurry: no guess, the tensor shows
     at.button(key=f"{P}_try_three_into_one").click().run()
     assert [e.value for e in at.error] == [translate(lang, f"{P}.fit_failed")]
     assert "InvalidArgumentError: Received a label value of 2 which is outside the valid range of [0, 1)" in codes(at)
@@ -92,6 +96,7 @@ def test_three_classes_into_one_unit_shows_the_loss_error(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_textbook_multiclass_head(lang):
     at = open_page(P, lang)
+    at.button(key=f"{P}_is_skip").click().run()  # a learner in a hurry: no guess, the tensor shows
     at.radio(key=f"{P}_task").set_value("multiclass").run()
     at.button(key=f"{P}_try_good").click().run()
     assert at.number_input(key=f"{P}_units").value == 3
