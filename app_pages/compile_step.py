@@ -19,6 +19,7 @@ from ui.build_controls import spec_error_message
 from ui.charts import runs_figure
 from ui import live
 from ui.live import quick
+from ui import predict
 from ui.i18n import page_header, t
 from ui.model_view import keras_error, show_failure
 
@@ -68,6 +69,25 @@ if res is not None:
         else:
             st.success(t("compile_step.worked", optimizer=res["optimizer"], lr=f"{res['learning_rate']:.4g}",
                          keys=", ".join(f"`{k}`" for k in res["history_keys"])), icon=":material/check_circle:")
+
+# --- 2b. The loss must match the labels: the document's categorical_crossentropy vs sparse_.
+st.subheader(t("compile_step.labels_title"))
+lab = quick(jobs.label_formats) or {"rows": [], "y_int": [], "y_one_hot": [[]]}
+ints = "[" + ", ".join(map(str, lab["y_int"])) + "]"
+doc_row = next((r for r in lab["rows"] if r["loss"] == "categorical_crossentropy" and r["labels"] == "integers"),
+               None)
+label_opts = {o: t(f"compile_step.labels_opt_{o}") for o in ("trains", "error")}
+if doc_row is not None and predict.gate(PAGE, "labels", t("compile_step.labels_gate", ints=ints), options=list(label_opts), labels=label_opts,
+                actual="trains" if doc_row["ok"] else "error",
+                actual_text=t("compile_step.labels_reveal_ok") if doc_row["ok"] else
+                t("compile_step.labels_reveal_error", error=": ".join(doc_row["error"]))):
+    st.markdown(t("compile_step.labels_intro", one_hot=str(lab["y_one_hot"][0]), ints=ints))
+    st.dataframe([{t("compile_step.labels_col_loss"): r["loss"],
+                   t("compile_step.labels_col_labels"): t(f"compile_step.labels_{r['labels']}"),
+                   t("compile_step.labels_col_result"): t("compile_step.labels_trained", loss=f"{r['final_loss']:.3f}")
+                   if r["ok"] else ": ".join(r["error"])} for r in lab["rows"]],
+                 hide_index=True, width="stretch")
+    st.markdown(t("compile_step.labels_fix"))
 
 # --- 3. The same model trained with different compile() choices, on one chart.
 st.subheader(t("compile_step.compare_title"))

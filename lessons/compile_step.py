@@ -6,6 +6,8 @@ let the page show exactly that, from the installed Keras, instead of asserting i
 """
 from __future__ import annotations
 
+import numpy as np
+
 from engine import spec as model_spec
 from engine.keras_errors import keras_said
 from runtime.jobs import job
@@ -79,3 +81,45 @@ def leave_out(ctx, what: str, loss: str = "mse") -> dict:
         return out
     out["history_keys"] = list(hist.history)
     return out
+
+
+LABEL_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+LABEL_FORMS = ("integers", "one_hot")
+
+
+@job
+def label_formats(ctx, n_classes: int = 3, n: int = 30, seed: int = 0) -> dict:
+    """Both crossentropy losses against both label forms, each trained for real on the installed Keras.
+
+    The document compiles with `categorical_crossentropy`, which wants one-hot rows; the
+    `sparse_` variant wants integer class ids. Every pairing is run and its outcome returned.
+    """
+    import keras
+
+    from engine.build import fresh_names
+
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 4)).astype("float32")
+    y_int = rng.integers(0, n_classes, n)
+    labels = {"integers": y_int, "one_hot": keras.utils.to_categorical(y_int, n_classes)}
+    rows = []
+    for loss in LABEL_LOSSES:
+        for form in LABEL_FORMS:
+            keras.utils.set_random_seed(seed)
+            with fresh_names():
+                inputs = keras.Input(shape=(4,))
+                outputs = keras.layers.Dense(n_classes, activation="softmax")(inputs)
+                model = keras.Model(inputs, outputs)
+            model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+            try:
+                hist = model.fit(x, labels[form], epochs=1, verbose=0).history
+                rows.append({"loss": loss, "labels": form, "ok": True, "final_loss": float(hist["loss"][-1]),
+                             "error": None})
+            except Exception as exc:  # Keras's refusal is the lesson
+                rows.append({"loss": loss, "labels": form, "ok": False, "final_loss": None, "error": keras_said(exc)})
+    return {
+        "rows": rows,
+        "y_int": [int(v) for v in y_int[:4]],
+        "y_one_hot": [[int(v) for v in row] for row in labels["one_hot"][:2]],
+        "n_classes": n_classes,
+    }
