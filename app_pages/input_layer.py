@@ -19,18 +19,19 @@ def _set_shape(text: str) -> None:
 page_header(P)
 st.markdown(t(f"{P}.what"))
 facts = lesson(jobs.facts)
-DOCUMENT_ARGS = ("shape", "batch_size", "name", "dtype", "sparse", "ragged")
-extra = ", ".join(f"`{n}`" for n in facts["names"] if n not in DOCUMENT_ARGS)
-st.markdown(t(f"{P}.signature_text", version=facts["keras_version"], n=facts["n_params"], extra=extra))
-st.code(facts["signature"], language="python")
-with st.expander(t(f"{P}.batch_shape_title")):
-    st.markdown(t(f"{P}.batch_shape_text", shape=facts["shape_repr"], batch_shape=facts["batch_shape_repr"],
-                  fixed=facts["fixed_batch_shape_repr"]))
-if facts["tf_keras_is_keras"] is None:
-    st.info(t(f"{P}.imports_text_no_tf"), icon=":material/info:")
-else:
-    st.info(f"**{t(f'{P}.imports_title')}** " + t(f"{P}.imports_text", tf=facts["tf_version"],
-                                                  same=facts["tf_keras_is_keras"]), icon=":material/info:")
+if facts is not None:  # None: the engine failed, said by lesson()
+    DOCUMENT_ARGS = ("shape", "batch_size", "name", "dtype", "sparse", "ragged")
+    extra = ", ".join(f"`{n}`" for n in facts["names"] if n not in DOCUMENT_ARGS)
+    st.markdown(t(f"{P}.signature_text", version=facts["keras_version"], n=facts["n_params"], extra=extra))
+    st.code(facts["signature"], language="python")
+    with st.expander(t(f"{P}.batch_shape_title")):
+        st.markdown(t(f"{P}.batch_shape_text", shape=facts["shape_repr"], batch_shape=facts["batch_shape_repr"],
+                      fixed=facts["fixed_batch_shape_repr"]))
+    if facts["tf_keras_is_keras"] is None:
+        st.info(t(f"{P}.imports_text_no_tf"), icon=":material/info:")
+    else:
+        st.info(f"**{t(f'{P}.imports_title')}** " + t(f"{P}.imports_text", tf=facts["tf_version"],
+                                                      same=facts["tf_keras_is_keras"]), icon=":material/info:")
 
 st.subheader(t(f"{P}.controls"))
 c1, c2, c3 = st.columns(3)
