@@ -3,7 +3,7 @@ the backprop view, and the recompile mistake run with model.fit itself."""
 import streamlit as st
 
 from lessons import weight_freeze as jobs
-from ui import charts, freeze_view
+from ui import charts, freeze_view, predict
 from ui.i18n import page_header, t
 
 P = "weight_freeze"
@@ -27,6 +27,7 @@ with tabs[0]:
 with tabs[1]:
     st.header(t(f"{P}.live_title"))
     st.markdown(t(f"{P}.live_intro"))
+    st.info(t(f"{P}.demo_note"), icon=":material/info:")
     cols = st.columns(len(LAYERS))
     frozen = []
     with cols[0]:
@@ -75,6 +76,31 @@ with tabs[1]:
                                          t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
     if not model_trainable:
         st.info(t(f"{P}.model_flag_note", trainable=freeze_view.num(desc["totals"]["trainable"])), icon=":material/lock:")
+
+    # The document's own loop, run: it reaches the head too.
+    st.subheader(t(f"{P}.loop_title"))
+    st.markdown(t(f"{P}.loop_intro"))
+    st.code("for layer in model.layers:\n    layer.trainable = False", language="python")
+    with st.spinner(t("freeze_common.running")):
+        loop = freeze_view.cached(jobs.freeze_loop, variant="document")
+    loop_labels = {o: t(f"{P}.loop_opt_{o}") for o in ("learns", "frozen")}
+    if predict.gate(P, "loop", t(f"{P}.loop_gate"), options=list(loop_labels), labels=loop_labels,
+                    actual="learns" if loop["head_moved"] else "frozen",
+                    actual_text=t(f"{P}.loop_actual_learns") if loop["head_moved"] else
+                    t(f"{P}.loop_actual_frozen", trainable=freeze_view.num(loop["totals"]["trainable"]))):
+        st.markdown(t(f"{P}.loop_flags", flags=", ".join(f"`{n}`={v}" for n, v in loop["flags"]),
+                      trainable=freeze_view.num(loop["totals"]["trainable"])))
+        for w in loop["warnings"]:
+            st.markdown(t(f"{P}.loop_warning"))
+            freeze_view.output("UserWarning: " + w)
+        st.markdown(t(f"{P}.loop_fix"))
+        fixed = freeze_view.cached(jobs.freeze_loop, variant="head_free")
+        st.code(fixed["code"].split("\n\n", 1)[-1], language="python")
+        st.dataframe(freeze_view.layer_frame([
+            {"layer": r["layer"], "is_trainable": r["trainable"], "doc": freeze_view.sci(d["max_abs"]),
+             "fixed": freeze_view.sci(r["max_abs"])} for d, r in zip(loop["change"], fixed["change"])
+        ], {"is_trainable": t(f"{P}.col_layer_trainable"), "doc": t(f"{P}.col_loop_doc"),
+            "fixed": t(f"{P}.col_loop_fixed")}), hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- train and compare weights
@@ -157,19 +183,29 @@ with tabs[3]:
     with st.spinner(t("freeze_common.running")):
         mis = freeze_view.cached(jobs.recompile_demo, layer=m_layer, compile_again=again, epochs=2)
     change = freeze_view.sci(mis["frozen_change"])
-    if mis["frozen_change"] > 0:
-        st.error(t(f"{P}.mistake_moved", layer=m_layer, change=change), icon=":material/error:")
-    else:
-        st.success(t(f"{P}.mistake_stayed", layer=m_layer, change=change), icon=":material/verified:")
-    st.markdown(t(f"{P}.mistake_claim", trainable=freeze_view.num(mis["totals_claimed"]["trainable"]), layer=m_layer))
-    rows = mis["change"]
-    fig = charts.bars([(t(f"{P}.col_max_change"), [r["layer"] for r in rows], [r["max_abs"] for r in rows], None)],
-                 t(f"{P}.mistake_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.col_max_change"), text_fmt="{:.3g}")
-    fig.update_traces(marker_color=[charts.FROZEN if r["layer"] == m_layer else charts.TRAINABLE for r in rows])
-    st.plotly_chart(fig, width="stretch", key="weight_freeze_mistake_chart")
-    st.caption(t(f"{P}.mistake_keras", version=mis["keras_version"]))
-    st.subheader(t(f"{P}.mistake_code_title"))
-    st.code(mis["code"], language="python")
+    moved = mis["frozen_change"] > 0
+    move_labels = {o: t(f"{P}.mistake_opt_{o}") for o in ("moves", "stays")}
+    mistake_open = predict.gate(
+        P, "recompile", t(f"{P}.mistake_gate", layer=m_layer,
+                          how=t(f"{P}.mistake_how_again") if again else t(f"{P}.mistake_how_not")),
+        options=list(move_labels), labels=move_labels, actual="moves" if moved else "stays",
+        actual_text=t(f"{P}.mistake_actual", change=change), context=(m_layer, again))
+    if mistake_open:
+        if moved:
+            st.error(t(f"{P}.mistake_moved", layer=m_layer, change=change), icon=":material/error:")
+        else:
+            st.success(t(f"{P}.mistake_stayed", layer=m_layer, change=change), icon=":material/verified:")
+        # The paragraph follows the run: the mistake explained only when it happened.
+        claim = "mistake_claim" if moved else "mistake_claim_fixed"
+        st.markdown(t(f"{P}.{claim}", trainable=freeze_view.num(mis["totals_claimed"]["trainable"]), layer=m_layer))
+        rows = mis["change"]
+        fig = charts.bars([(t(f"{P}.col_max_change"), [r["layer"] for r in rows], [r["max_abs"] for r in rows], None)],
+                     t(f"{P}.mistake_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.col_max_change"), text_fmt="{:.3g}")
+        fig.update_traces(marker_color=[charts.FROZEN if r["layer"] == m_layer else charts.TRAINABLE for r in rows])
+        st.plotly_chart(fig, width="stretch", key="weight_freeze_mistake_chart")
+        st.caption(t(f"{P}.mistake_keras", version=mis["keras_version"]))
+        st.subheader(t(f"{P}.mistake_code_title"))
+        st.code(mis["code"], language="python")
 
 
 # ---------------------------------------------------------------- where it is used, summary

@@ -314,3 +314,58 @@ def recompile_demo(ctx, layer: str = "dense1", compile_again: bool = False, epoc
         "code": recompile_code(layer, compile_again, epochs),
         "keras_version": keras.__version__,
     }
+
+
+# ---------------------------------------------------------------- the document's loop freezes the head too
+LOOP_SAMPLES = 400
+
+
+def loop_code(variant: str) -> str:
+    lines = [*model_code([], True)[4:12]]
+    if variant == "document":
+        lines += ["", "# the document's loop", "for layer in model.layers:", "    layer.trainable = False"]
+    else:
+        lines += ["", "# every layer except the last two (the new head)", "for layer in model.layers[:-2]:",
+                  "    layer.trainable = False"]
+    lines += ['model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")',
+              "model.fit(x_small, y_small, epochs=1, batch_size=32, verbose=0)"]
+    return "\n".join(lines) + "\n"
+
+
+@job
+def freeze_loop(ctx, variant: str = "document") -> dict:
+    """Run the document's `for layer in model.layers: layer.trainable = False`, then fit().
+
+    The document says the new head still trains; the installed Keras shows whether it does.
+    variant "head_free" stops the loop before the last two layers, the usual intent.
+    """
+    import keras
+
+    from engine.table import totals
+
+    variant = variant if variant in ("document", "head_free") else "document"
+    x_tr, y_tr, _, _ = digits()
+    x, y = x_tr[:LOOP_SAMPLES], y_tr[:LOOP_SAMPLES]
+    model = build(True)
+    chosen = model.layers if variant == "document" else model.layers[:-2]
+    for layer in chosen:
+        layer.trainable = False
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = _weights_by_layer(model)
+    import warnings
+
+    with no_leak(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
+    change = _change(before, _weights_by_layer(model))
+    return {
+        "variant": variant,
+        "warnings": sorted({str(w.message) for w in caught if "trainable" in str(w.message)}),
+        "flags": [[layer.name, bool(layer.trainable)] for layer in model.layers],
+        "totals": totals(model),
+        "change": [{"layer": name, "trainable": bool(model.get_layer(name).trainable), **change[name]}
+                   for name in change],
+        "head_moved": any(change[name]["max_abs"] > 0 for name in ("dense1", "dense2")),
+        "code": loop_code(variant),
+        "keras_version": keras.__version__,
+    }

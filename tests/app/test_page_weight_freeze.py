@@ -26,7 +26,10 @@ def test_default_freezes_conv_layers_and_proves_it(lang):
     assert _metric(at, "common.non_trainable_params", lang) == "1,248"
     shown = texts(at)
     assert translate(lang, f"{P}.frozen_proof", layers="conv1, conv2", value="0") in shown
-    # The default recompile control is off: the mistake, measured with model.fit.
+    # The default recompile control is off: the mistake, measured with model.fit — after a guess.
+    assert not any(translate(lang, f"{P}.mistake_moved", layer="dense1", change="")[:20] in e.value for e in at.error)
+    at.radio(key=f"{P}_recompile_guess").set_value("moves").run()
+    assert translate(lang, f"{P}.mistake_opt_moves") in at.success[-1].value  # judged right by the real run
     assert any(translate(lang, f"{P}.mistake_moved", layer="dense1", change="")[:20] in e.value for e in at.error)
     assert translate(lang, f"{P}.tldr_title") in shown
 
@@ -46,6 +49,10 @@ def test_toggles_rebuild_and_recompile_fixes():
 
     at.toggle(key="weight_freeze_mistake_compile").set_value(True).run()
     assert not at.exception
+    at.radio(key=f"{P}_recompile_guess").set_value("moves").run()  # new settings, new question
+    assert translate("en", f"{P}.mistake_opt_moves") in at.error[-1].value  # wrong: it stays
+    assert translate("en", f"{P}.mistake_claim_fixed", layer="dense1", trainable="9,482")[:60] in texts(at)
+    assert translate("en", f"{P}.mistake_claim", layer="dense1", trainable="9,482")[:40] not in texts(at)
     assert any("dense1" in s.value and "compile()" in s.value for s in at.success)
     assert not any("compile()" in e.value for e in at.error)
 
@@ -58,3 +65,15 @@ def test_model_trainable_false_freezes_everything():
     assert translate("en", f"{P}.model_flag_note", trainable="0") in texts(at)
     assert translate("en", f"{P}.all_frozen") in texts(at)
     assert any("does not have any trainable weights" in c.value for c in at.code)
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_document_loop_freezes_the_head_too(lang):
+    at = open_page(P, lang)
+    at.radio(key=f"{P}_loop_guess").set_value("learns").run()
+    assert not at.exception
+    # The document says the head still trains; the installed Keras says it does not.
+    assert translate(lang, f"{P}.loop_opt_learns") in at.error[-1].value
+    assert translate(lang, f"{P}.loop_actual_frozen", trainable="0") in at.error[-1].value
+    assert any("does not have any trainable weights" in c.value for c in at.code)
+    assert "for layer in model.layers[:-2]:" in "\n".join(c.value for c in at.code)
