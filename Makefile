@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test system-deps bench clean
+.PHONY: run test test-fast system-deps bench clean
 
 $(VENV)/.stamp-run: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ run: $(VENV)/.stamp-run
 test: $(VENV)/.stamp-dev system-deps
 	$(PY) -m pytest
 
+# Quick lane (no browser, no fuzz, no real-training suites): unit tests + one AppTest per page.
+# Markers are set in tests/conftest.py; see pytest.ini. `make test` stays the whole suite.
+test-fast: $(VENV)/.stamp-dev
+	$(PY) -m pytest -m "not slow" tests/unit tests/app
+
 bench: $(VENV)/.stamp-dev
-	for f in benchmarks/*.py; do echo "== $$f"; PYTHONPATH=. $(PY) $$f; done
+	for f in benchmarks/[!_]*.py; do echo "== $$f"; PYTHONPATH=. $(PY) $$f; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
