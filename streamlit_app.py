@@ -11,6 +11,7 @@ from ui.share import (
     remember_first_link,
     sidebar_tools,
 )
+from ui.style import inject as inject_style
 
 # The page folder is app_pages/, not pages/: a folder named pages/ makes a cold server
 # answer a deep link in Streamlit's legacy multipage mode (see README, "Deep links").
@@ -52,6 +53,7 @@ page = st.navigation(nav)
 language_selector()
 presenter_toggle()
 presenter_css()
+inject_style()
 st.sidebar.caption(t("common.sidebar_note"))
 notice = st.container()
 name = page.url_path or "home"

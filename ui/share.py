@@ -51,6 +51,19 @@ def presenter_css() -> None:
         [data-testid="stMainBlockContainer"] { max-width: 1250px; }
         [data-testid="stCode"] code, .kfl-steps { font-size: 1.0rem !important; }
         [data-testid="stExpander"] details:not([open]) { opacity: .75; }
+        /* Graphs as large as their column allows, so their labels read from the back row. */
+        [data-testid="stGraphVizChart"] svg { width: 100% !important; height: auto !important;
+            max-height: 600px; }
+        [data-testid="stTable"] td, [data-testid="stTable"] th,
+        [data-testid="stMarkdownContainer"] table td, [data-testid="stMarkdownContainer"] table th { font-size: 18px; }
+        /* Slides: less air between blocks, so a section fits one 720 px screen. */
+        [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
+        [data-testid="stVerticalBlock"] { gap: .6rem; }
+        h1 { font-size: 1.9rem !important; padding-bottom: .2rem !important; }
+        h2 { font-size: 1.45rem !important; }
+        h3 { font-size: 1.2rem !important; }
+        .kfl-steps { padding: .2rem 0 !important; }
+        .kfl-line { padding: .05rem .6rem !important; white-space: pre-wrap !important; }
         </style>"""
     )
 
