@@ -54,7 +54,6 @@ def texts(at) -> str:
     return "\n".join(parts)
 
 
-
 # ---------------------------------------------------------------- markers (see pytest.ini)
 FOLDER_MARKS = {"unit": ("unit",), "app": ("app",), "fuzz": ("fuzz", "slow"), "e2e": ("e2e", "slow"),
                 "deploy": ("deploy",)}
