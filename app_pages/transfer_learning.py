@@ -4,7 +4,7 @@ keras.applications architectures."""
 import streamlit as st
 
 from lessons import transfer_learning as jobs
-from ui import charts, freeze_view, precompute
+from ui import charts, freeze_view, precompute, predict
 from ui.i18n import page_header, t
 
 P = "transfer_learning"
@@ -58,6 +58,19 @@ with s4:
     st.code(snip["step4"], language="python", wrap_lines=True)
     st.markdown(t(f"{P}.step4_result"))
 
+# ---------------------------------------------------------------- the document's Step 3 vs this page's
+with st.container(border=True):
+    st.subheader(t(f"{P}.doc_step3_title"))
+    styles = freeze_view.cached(jobs.step3_styles)
+    st.markdown(t(f"{P}.doc_step3_intro"))
+    st.code(styles["doc_code"], language="python")
+    st.markdown(t(f"{P}.doc_step3_why", params=freeze_view.num(styles["app_totals"]["params"]),
+                  trainable=freeze_view.num(styles["app_totals"]["trainable"]), doc=styles["doc_layers"],
+                  app=styles["app_layers"]))
+    d1, d2 = st.columns(2)
+    d1.code("Model(base_model.input, outputs).layers\n" + "\n".join(styles["doc_types"]), language="text")
+    d2.code("Model(inputs, outputs).layers\n" + "\n".join(styles["app_types"]), language="text")
+
 # ---------------------------------------------------------------- frozen vs unfrozen vs scratch
 st.header(t(f"{P}.compare_title"))
 st.markdown(t(f"{P}.compare_intro"))
@@ -80,11 +93,18 @@ def _label(tag: str) -> str:
 # Three trainings: run when asked (or already known, e.g. the defaults), not on every slider move.
 compare_args = dict(n_per_class=n, epochs=epochs, lr=lr)
 res = None
-if precompute.on_request("transfer_learning.compare", jobs.compare, compare_args, t(f"{P}.compare_run"),
+strategy_labels = {x: t(f"{P}.strategy_{x}") for x in STRATEGIES}
+compare_guessed = predict.gate(P, "compare", t(f"{P}.compare_gate", n=n, epochs=epochs, lr=f"{lr:g}"),
+                               options=list(STRATEGIES), labels=strategy_labels, actual=None, actual_text="",
+                               context=(n, epochs, lr))
+if compare_guessed and precompute.on_request("transfer_learning.compare", jobs.compare, compare_args, t(f"{P}.compare_run"),
                          t(f"{P}.compare_waiting", n=n, epochs=epochs, lr=f"{lr:g}")):
     res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * epochs, label=_label, **compare_args)
 if res is not None:
     runs = res["runs"]
+    best = max(STRATEGIES, key=lambda x: runs[x]["test_accuracy"])
+    predict.reveal(P, "compare", best, t(f"{P}.compare_actual", best=strategy_labels[best],
+                                         acc=freeze_view.pct(runs[best]["test_accuracy"])), labels=strategy_labels)
     st.caption(t(f"{P}.data_caption", n=res["n_per_class"], n_train=runs["frozen"]["n_train"],
                  n_test=runs["frozen"]["n_test"]))
     cols = st.columns(3)
@@ -230,6 +250,17 @@ if arch != "digits_base":
         else:
             st.error(t(f"{P}.imagenet_failed"), icon=":material/error:")
             freeze_view.keras_says(got.get("error"))
+
+# ---------------------------------------------------------------- what keeps BatchNormalization's statistics fixed
+st.header(t(f"{P}.bn_check_title"))
+bnc = freeze_view.cached(jobs.bn_check)
+st.markdown(t(f"{P}.bn_check_intro", version=bnc["keras_version"]))
+st.dataframe([{t(f"{P}.bn_col_mode"): t(f"{P}.bn_mode_{r['mode']}"),
+               t(f"{P}.bn_col_change"): f"{r['moving_mean_change']:.4g}",
+               t(f"{P}.bn_col_moved"): "✔" if r["moved"] else "✘"} for r in bnc["rows"]],
+             hide_index=True, width="stretch")
+tf_row = next(r for r in bnc["rows"] if r["mode"] == "training_false")
+st.markdown(t(f"{P}.bn_check_text") if tf_row["moved"] else t(f"{P}.bn_check_text_kept"))
 
 st.header(t(f"{P}.tldr_title"))
 st.markdown(t(f"{P}.tldr"))

@@ -317,3 +317,93 @@ def load_imagenet(ctx, name: str) -> dict:
         "totals": totals(model),
         "first_kernel": {"path": first.path, "mean": float(k.mean()), "std": float(k.std())},
     }
+
+
+# ---------------------------------------------------------------- the document's Step 3 style vs this app's
+DOC_STEP3_CODE = (
+    "x = base_model.output\n"
+    "x = keras.layers.Flatten()(x)\n"
+    "x = keras.layers.Dense(128, activation=\"relu\")(x)\n"
+    "outputs = keras.layers.Dense(10, activation=\"softmax\")(x)\n"
+    "model = keras.Model(base_model.input, outputs)"
+)
+
+
+@job
+def step3_styles(ctx) -> dict:
+    """The document's `Model(base_model.input, …)` and this app's `base_model(inputs, training=False)`, both built.
+
+    Same base, same head: the first splices the base's layers into the new model, the second
+    nests the base as one layer that can be called with `training=False`.
+    """
+    import keras
+
+    from engine.build import fresh_names
+    from engine.table import totals
+
+    pretrained = load_pretrained()
+    base = base_from(pretrained)
+    base.trainable = False
+    with fresh_names():
+        x = keras.layers.Flatten()(base.output)
+        x = keras.layers.Dense(128, activation="relu")(x)
+        outputs = keras.layers.Dense(10, activation="softmax")(x)
+        doc = keras.Model(base.input, outputs)
+        inputs = keras.Input(shape=base.input.shape[1:])
+        y = base(inputs, training=False)
+        y = keras.layers.Flatten()(y)
+        y = keras.layers.Dense(128, activation="relu")(y)
+        app = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(y))
+    return {
+        "doc_code": DOC_STEP3_CODE,
+        "doc_layers": len(doc.layers),
+        "app_layers": len(app.layers),
+        "doc_types": [type(layer).__name__ for layer in doc.layers],
+        "app_types": [type(layer).__name__ for layer in app.layers],
+        "doc_totals": totals(doc),
+        "app_totals": totals(app),
+        "base_is_one_layer": any(layer is base for layer in app.layers),
+    }
+
+
+# ---------------------------------------------------------------- what keeps BatchNormalization's statistics fixed
+BN_MODES = ("default", "training_false", "bn_frozen", "base_frozen")
+
+
+@job
+def bn_check(ctx, seed: int = 0) -> dict:
+    """A tiny base with one BatchNormalization layer, fitted four ways: do its moving statistics move?
+
+    default: base_model(inputs); training_false: base_model(inputs, training=False);
+    bn_frozen: that BN layer trainable=False (the base still trains); base_frozen: base_model.trainable = False.
+    """
+    import keras
+    import numpy as np
+
+    from engine.build import fresh_names
+
+    rng = np.random.default_rng(seed)
+    x = (rng.random((64, 4)) * 5).astype("float32")
+    y = rng.random((64, 1)).astype("float32")
+    rows = []
+    for mode in BN_MODES:
+        keras.utils.set_random_seed(seed)
+        with fresh_names():
+            bi = keras.Input(shape=(4,))
+            h = keras.layers.BatchNormalization(name="bn")(keras.layers.Dense(4, name="base_dense")(bi))
+            base = keras.Model(bi, h, name="base_model")
+            inputs = keras.Input(shape=(4,))
+            z = base(inputs, training=False) if mode == "training_false" else base(inputs)
+            model = keras.Model(inputs, keras.layers.Dense(1, name="head")(z))
+        if mode == "bn_frozen":
+            base.get_layer("bn").trainable = False
+        if mode == "base_frozen":
+            base.trainable = False
+        model.compile(optimizer="adam", loss="mse")
+        bn = base.get_layer("bn")
+        before = bn.moving_mean.numpy().copy()
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        moved = float(np.abs(bn.moving_mean.numpy() - before).max())
+        rows.append({"mode": mode, "moving_mean_change": moved, "moved": moved > 0,
+                     "base_trainable_weights": len(base.trainable_weights)})
+    return {"rows": rows, "keras_version": keras.__version__}

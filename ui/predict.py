@@ -52,6 +52,8 @@ def _on_guess(key: str) -> None:
     if guess is None or entry.get("skipped"):
         return
     entry["guess"] = guess
+    if entry.get("actual") is None:
+        return  # a run still to come decides: reveal() records the verdict
     verdict = "right" if _judge(guess, entry.get("actual")) else "wrong"
     st.session_state.setdefault(TALLY, {})[(key, entry.get("context"))] = verdict
 
@@ -124,7 +126,8 @@ def gate(page: str, name: str, question: str, *, actual, actual_text: str,
         entry.clear()
         entry["context"] = context
         st.session_state.pop(f"{key}_guess", None)
-    entry["actual"] = actual
+    if actual is not None or "actual" not in entry:
+        entry["actual"] = actual
     committed = entry.get("guess") is not None or entry.get("skipped", False)
 
     with st.container(border=True):
@@ -150,12 +153,33 @@ def gate(page: str, name: str, question: str, *, actual, actual_text: str,
             st.button(t("predict.reveal"), key=f"{key}_reveal", on_click=_on_reveal, args=(key,),
                       icon=":material/visibility:", type="primary")
             return False
-        if entry.get("skipped"):
-            st.info(t("predict.skipped", actual=actual_text), icon=":material/fast_forward:")
-        elif _judge(entry["guess"], actual):
-            st.success(t("predict.right", guess=_show(entry["guess"], labels), actual=actual_text),
-                       icon=":material/check_circle:")
-        else:
-            st.error(t("predict.wrong", guess=_show(entry["guess"], labels), actual=actual_text),
-                     icon=":material/cancel:")
+        if actual is None:
+            st.caption(t("predict.running", guess=_show(entry["guess"], labels)) if not entry.get("skipped")
+                       else t("predict.hidden_skipped"))
+            return True  # the page runs its job now and calls reveal() with the result
+        _verdict(entry, actual, actual_text, labels)
     return True
+
+
+def _verdict(entry: dict, actual, actual_text: str, labels: dict | None) -> None:
+    if entry.get("skipped"):
+        st.info(t("predict.skipped", actual=actual_text), icon=":material/fast_forward:")
+    elif _judge(entry["guess"], actual):
+        st.success(t("predict.right", guess=_show(entry["guess"], labels), actual=actual_text),
+                   icon=":material/check_circle:")
+    else:
+        st.error(t("predict.wrong", guess=_show(entry["guess"], labels), actual=actual_text),
+                 icon=":material/cancel:")
+
+
+def reveal(page: str, name: str, actual, actual_text: str, labels: dict | None = None) -> None:
+    """For a gate asked before its job ran (`actual=None`): judge the guess against the result."""
+    key = _key(page, name)
+    entry = _entry(key)
+    if entry.get("guess") is None and not entry.get("skipped"):
+        return
+    entry["actual"] = actual
+    if entry.get("guess") is not None:
+        verdict = "right" if _judge(entry["guess"], actual) else "wrong"
+        st.session_state.setdefault(TALLY, {})[(key, entry.get("context"))] = verdict
+    _verdict(entry, actual, actual_text, labels)

@@ -11,6 +11,12 @@ P = "transfer_learning"
 # Few epochs through the URL (the sliders are bound to it): the page stays quick to test.
 FAST = {"transfer_learning_epochs": "5"}
 
+def _run_on_request(at, key):
+    """Settings that are not the defaults run on request: press the button if the result is not known yet."""
+    if any(b.key == key for b in at.button):
+        at.button(key=key).click().run()
+
+
 
 def _metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
@@ -30,6 +36,13 @@ def _traces(at, key_part):
 def test_page_shows_base_workflow_comparison_and_step3_error(lang):
     at = open_page(P, lang, **FAST)
     assert not at.exception, [e.value for e in at.exception]
+    at.radio(key=f"{P}_compare_guess").set_value("frozen").run()  # predict first
+    if any(b.key == f"{P}_compare_run" for b in at.button):  # not known yet: run on request
+        at.button(key=f"{P}_compare_run").click().run()
+    # The verdict names the run that really ended highest.
+    verdicts = [m.value for m in list(at.success) + list(at.error)
+                if translate(lang, f"{P}.strategy_frozen") in m.value and "%" in m.value]
+    assert verdicts, "the guess is judged against the real runs"
     assert _metric(at, translate(lang, f"{P}.base_params")) == "23,744"
     assert _metric(at, translate(lang, f"{P}.base_layers")) == "11"
     shown = texts(at)
@@ -49,6 +62,10 @@ def test_widgets_change_what_is_shown():
     at = open_page(P, "en", **FAST)
     at.slider(key="transfer_learning_n").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
+    assert translate("en", f"{P}.compare_gate", n=2, epochs=5, lr="0.01") in texts(at)
+    at.button(key=f"{P}_compare_skip").click().run()  # a learner in a hurry
+    assert any(b.key == f"{P}_compare_run" for b in at.button)  # a slider move alone runs nothing
+    at.button(key=f"{P}_compare_run").click().run()
     assert translate("en", f"{P}.data_caption", n=2, n_train=10, n_test=448) in texts(at)
     frozen_code = next(c.value for c in at.code if "base_model.trainable = False" in c.value and "fit(" in c.value)
     assert "train += list(idx[half:half + 2])" in frozen_code and "epochs=5" in frozen_code
@@ -77,3 +94,16 @@ def test_imagenet_button_says_offline_clearly():
     warned = [w.value for w in at.warning]
     succeeded = [s.value for s in at.success if "ImageNet" in s.value]
     assert warned == [translate("en", f"{P}.imagenet_offline")] or succeeded
+
+
+def test_document_step3_style_and_what_keeps_bn_statistics_fixed():
+    at = open_page(P, "en", **FAST)
+    shown = texts(at)
+    assert "model = keras.Model(base_model.input, outputs)" in shown
+    assert translate("en", f"{P}.doc_step3_why", params="156,234", trainable="132,490", doc=14, app=5)[:80] in shown
+    rows = [df for df in (d.value for d in at.dataframe) if translate("en", f"{P}.bn_col_mode") in df.columns]
+    assert rows, "the BN check table is on the page"
+    moved = dict(zip(rows[0][translate("en", f"{P}.bn_col_mode")], rows[0][translate("en", f"{P}.bn_col_moved")]))
+    assert moved[translate("en", f"{P}.bn_mode_training_false")] == "✔"
+    assert moved[translate("en", f"{P}.bn_mode_base_frozen")] == "✘"
+    assert moved[translate("en", f"{P}.bn_mode_bn_frozen")] == "✘"
