@@ -3,7 +3,7 @@ partial vs full unfreeze at two learning rates, and BatchNormalization's moving 
 import streamlit as st
 
 from lessons import fine_tuning as jobs
-from ui import charts, freeze_view, precompute
+from ui import charts, freeze_view, precompute, predict
 from ui.i18n import page_header, t
 
 P = "fine_tuning"
@@ -95,11 +95,22 @@ def _race_label(tag: str) -> str:
 # Six trainings: run when asked (or already known), not on every move of a slider above.
 race_args = dict(k=k, lr_normal=lr_normal, lr_low=lr_low, n_per_class=n, head_epochs=HEAD_EPOCHS, epochs=RACE_EPOCHS)
 race = None
-if precompute.on_request("fine_tuning.race", jobs.race, race_args, t(f"{P}.race_run"),
+race_tags = [f"{kind}@{rate:g}" for rate in (lr_normal, lr_low) for kind in ("head", "partial", "full")]
+race_labels = {tag: _race_label(tag) for tag in race_tags}
+race_guessed = predict.gate(P, "race", t(f"{P}.race_gate"), options=race_tags, labels=race_labels, actual=None,
+                            actual_text="", context=(k, lr_normal, lr_low, n, epochs))
+if race_guessed and precompute.on_request("fine_tuning.race", jobs.race, race_args, t(f"{P}.race_run"),
                          t(f"{P}.race_waiting", k=k, lr=f"{lr_normal:g}", low=f"{lr_low:g}", n=n, epochs=RACE_EPOCHS)):
     race = freeze_view.run(P, "race", jobs.race, total_epochs=HEAD_EPOCHS + 6 * RACE_EPOCHS, label=_race_label,
                            **race_args)
 if race is not None:
+    acc = {f"{r['kind']}@{r['lr']:g}": r["test_accuracy"] for r in race["runs"]}
+    best = max(acc, key=acc.get)
+    mine = predict.guess(P, "race")
+    if mine in acc and acc[mine] == acc[best]:
+        best = mine  # a tie for first place: the guess is right too
+    predict.reveal(P, "race", best, t(f"{P}.race_actual", run=race_labels.get(best, best),
+                                      acc=freeze_view.pct(acc[best])), labels=race_labels)
     series = [(t(f"{P}.race_phase1"), race["phase1"]["history"]["val_accuracy"], charts.STRATEGY["phase1"], None)]
     for r in race["runs"]:
         dash = None if r["lr"] == float(lr_normal) else "dot"
@@ -128,44 +139,46 @@ if race is not None:
         st.code(race["code"], language="python")
 
 # ---------------------------------------------------------------- BatchNormalization
-st.header(t(f"{P}.bn_title"))
-st.markdown(t(f"{P}.bn_intro"))
-bn_args = dict(n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
-bn = None
-if precompute.on_request("fine_tuning.bn", jobs.bn_demo, bn_args, t(f"{P}.bn_run"),
-                         t(f"{P}.bn_waiting", n=n, epochs=RACE_EPOCHS, lr=f"{lr:g}")):
-    bn = freeze_view.run(P, "bn", jobs.bn_demo, total_epochs=3 * RACE_EPOCHS,
-                         label=lambda tag: t(f"{P}.bn_{tag}"), **bn_args)
-if bn is not None:
-    runs = bn["runs"]
-    if bn["training_false_kept_stats"]:
-        st.success(t(f"{P}.bn_kept", version=bn["keras_version"]), icon=":material/verified:")
-    else:
-        st.warning(t(f"{P}.bn_not_kept", version=bn["keras_version"]), icon=":material/warning:")
-    if bn["training_false_same_as_default"]:
-        st.markdown(t(f"{P}.bn_same"))
-    layers = list(runs["default"]["bn_stats_change"])
-    st.plotly_chart(charts.bars([
-        (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], charts.STRATEGY[v])
-        for v in BN
-    ], t(f"{P}.bn_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.bn_axis"), text_fmt="{:.3g}"),
-        width="stretch", key="fine_tuning_bn_chart")
-    st.dataframe([
-        {
-            t(f"{P}.col_variant"): t(f"{P}.bn_{v}"),
-            t(f"{P}.col_stats_moved"): runs[v]["stats_moved"],
-            t(f"{P}.col_test"): freeze_view.pct(runs[v]["test_accuracy"]),
-            t(f"{P}.col_old"): freeze_view.pct(runs[v]["old_task_accuracy"]),
-            t(f"{P}.col_drift"): f"{runs[v]['base_drift']:.3f}",
-        }
-        for v in BN
-    ], hide_index=True, width="stretch")
-    st.caption(t(f"{P}.bn_caption", n=bn["n_per_class"], epochs=bn["epochs"], lr=f"{bn['lr']:g}"))
-    st.markdown(t(f"{P}.bn_advice"))
-    tabs = st.tabs([t(f"{P}.bn_{v}") for v in BN])
-    for tab, v in zip(tabs, BN):
-        with tab:
-            st.code(runs[v]["code"], language="python")
+# Beyond the document's point: folded into an advanced section.
+with st.expander(t(f"{P}.bn_title"), icon=":material/science:"):
+    st.caption(t(f"{P}.bn_advanced_caption"))
+    st.markdown(t(f"{P}.bn_intro"))
+    bn_args = dict(n_per_class=n, epochs=RACE_EPOCHS, lr=lr)
+    bn = None
+    if precompute.on_request("fine_tuning.bn", jobs.bn_demo, bn_args, t(f"{P}.bn_run"),
+                             t(f"{P}.bn_waiting", n=n, epochs=RACE_EPOCHS, lr=f"{lr:g}")):
+        bn = freeze_view.run(P, "bn", jobs.bn_demo, total_epochs=3 * RACE_EPOCHS,
+                             label=lambda tag: t(f"{P}.bn_{tag}"), **bn_args)
+    if bn is not None:
+        runs = bn["runs"]
+        if bn["training_false_kept_stats"]:
+            st.success(t(f"{P}.bn_kept", version=bn["keras_version"]), icon=":material/verified:")
+        else:
+            st.warning(t(f"{P}.bn_not_kept", version=bn["keras_version"]), icon=":material/warning:")
+        if bn["training_false_same_as_default"]:
+            st.markdown(t(f"{P}.bn_same"))
+        layers = list(runs["default"]["bn_stats_change"])
+        st.plotly_chart(charts.bars([
+            (t(f"{P}.bn_{v}"), layers, [runs[v]["bn_stats_change"][name]["mean"] for name in layers], charts.STRATEGY[v])
+            for v in BN
+        ], t(f"{P}.bn_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.bn_axis"), text_fmt="{:.3g}"),
+            width="stretch", key="fine_tuning_bn_chart")
+        st.dataframe([
+            {
+                t(f"{P}.col_variant"): t(f"{P}.bn_{v}"),
+                t(f"{P}.col_stats_moved"): runs[v]["stats_moved"],
+                t(f"{P}.col_test"): freeze_view.pct(runs[v]["test_accuracy"]),
+                t(f"{P}.col_old"): freeze_view.pct(runs[v]["old_task_accuracy"]),
+                t(f"{P}.col_drift"): f"{runs[v]['base_drift']:.3f}",
+            }
+            for v in BN
+        ], hide_index=True, width="stretch")
+        st.caption(t(f"{P}.bn_caption", n=bn["n_per_class"], epochs=bn["epochs"], lr=f"{bn['lr']:g}"))
+        st.markdown(t(f"{P}.bn_advice"))
+        tabs = st.tabs([t(f"{P}.bn_{v}") for v in BN])
+        for tab, v in zip(tabs, BN):
+            with tab:
+                st.code(runs[v]["code"], language="python")
 
 st.header(t(f"{P}.tldr_title"))
 st.markdown(t(f"{P}.tldr"))

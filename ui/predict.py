@@ -183,3 +183,8 @@ def reveal(page: str, name: str, actual, actual_text: str, labels: dict | None =
         verdict = "right" if _judge(entry["guess"], actual) else "wrong"
         st.session_state.setdefault(TALLY, {})[(key, entry.get("context"))] = verdict
     _verdict(entry, actual, actual_text, labels)
+
+
+def guess(page: str, name: str):
+    """The learner's committed guess at a gate, or None (not guessed, or skipped)."""
+    return _entry(_key(page, name)).get("guess")

@@ -11,6 +11,12 @@ from ui.text import translate
 P = "fine_tuning"
 FAST = {"fine_tuning_epochs": "5"}
 
+def _run_on_request(at, key):
+    """Settings that are not the defaults run on request: press the button if the result is not known yet."""
+    if any(b.key == key for b in at.button):
+        at.button(key=key).click().run()
+
+
 
 def _metric(at, key, lang="en"):
     label = translate(lang, key)
@@ -31,6 +37,14 @@ def _chart_names(at, title_key, lang="en"):
 def test_page_runs_depth_training_race_and_batchnorm(lang):
     at = open_page(P, lang, **FAST)
     assert not at.exception, [e.value for e in at.exception]
+    # Predict first: the race waits for a guess (or a skip).
+    assert translate(lang, f"{P}.race_gate") in texts(at)
+    assert _chart_names(at, f"{P}.race_chart_title", lang) is None
+    at.radio(key=f"{P}_race_guess").set_value("partial@0.01").run()
+    # Not the default settings: the race and the BatchNormalization comparison run on request.
+    _run_on_request(at, f"{P}_race_run")
+    _run_on_request(at, f"{P}_bn_run")
+    assert not at.exception, [e.value for e in at.exception]
     # Default k = 8: conv3 and bn3's gamma/beta are the trainable part of the base.
     assert _metric(at, f"{P}.base_trainable", lang) == "18,624"
     assert _metric(at, f"{P}.model_trainable", lang) == "51,589"
@@ -38,6 +52,9 @@ def test_page_runs_depth_training_race_and_batchnorm(lang):
     assert _metric(at, f"{P}.test_acc", lang).endswith("%")
     race = _chart_names(at, f"{P}.race_chart_title", lang)
     assert race is not None and len(race) == 7  # phase 1 + 3 strategies × 2 learning rates
+    verdicts = [m.value for m in list(at.success) + list(at.error)
+                if translate(lang, f"{P}.race_partial") in m.value and "%" in m.value]
+    assert verdicts, "the guess is judged against the real race"
     # What the installed Keras does with training=False during fit(), as measured on the page.
     assert translate(lang, f"{P}.bn_not_kept", version=keras.__version__) in [w.value for w in at.warning]
     assert translate(lang, f"{P}.bn_same") in texts(at)
