@@ -14,11 +14,14 @@ What stays as in `model.fit` (a test trains both ways and compares):
 - `batch_size`, a new shuffle every epoch, `validation_split` taken from the END of the data
   before shuffling, the same error when the split leaves no sample on one side;
 - history keys (`loss`, `mae`, `val_loss`, `val_mae`, ...), each a per-sample weighted mean
-  over the epoch, exactly as Keras's metric trackers average them.
+  over the epoch, exactly as Keras's metric trackers average them;
+- several inputs and outputs (arrays, lists, or dicts keyed by layer name, as `fit` takes them):
+  per-output losses, `loss_weights` and metrics as compiled; with several losses the history
+  also has Keras's `<output>_loss` (unweighted) and `<output>_<metric>` keys.
 What differs: the shuffle order (a seeded stateless permutation, not tf.data's), and the
 trainable set is read when `fit_fast` is called, i.e. the behaviour of a freshly compiled
-model. Models this fast path cannot express (several inputs or outputs, sample weights,
-metrics that are not per-sample formulas such as AUC) go through `model.fit` itself,
+model. Models this fast path cannot express (sample weights, dict-structured model inputs or
+outputs, metrics that are not per-sample formulas such as AUC) go through `model.fit` itself,
 with the same streaming and Stop.
 """
 from __future__ import annotations
@@ -63,55 +66,125 @@ class Unsupported(Exception):
 
 
 def split_validation(x, y, validation_split: float):
-    """Keras's split: the last `validation_split` of the samples, before any shuffle."""
+    """Keras's split: the last `validation_split` of the samples, before any shuffle.
+
+    x and y are arrays, or lists of arrays (several inputs or outputs), all cut at one place.
+    """
     if not validation_split:
         return (x, y), None
-    n = int(x.shape[0])
+    n = int((x[0] if isinstance(x, list) else x).shape[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(
             f"Training data contains {n} samples, which is not sufficient to split it into a "
             f"validation and training set as specified by `validation_split={validation_split}`."
         )
-    return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
+
+    def cut(a, part):
+        return [v[part] for v in a] if isinstance(a, list) else a[part]
+
+    head, tail = slice(None, split_at), slice(split_at, None)
+    return (cut(x, head), cut(y, head)), (cut(x, tail), cut(y, tail))
+
+
+def _names(tensors) -> list[str]:
+    return [t._keras_history.operation.name for t in tensors]
+
+
+def flat_data(model, x, y):
+    """x and y as lists of float arrays in the order of `model.inputs` / `model.outputs`.
+
+    Each may be one array (one input / output), a list in that order, or a dict keyed by the
+    input / output layer names, as `model.fit` takes them.
+    """
+    def flat(data, tensors, what):
+        names = _names(tensors)
+        if isinstance(data, dict):
+            if set(data) != set(names):
+                raise Unsupported(f"{what} keys {sorted(data)} are not {names}")
+            data = [data[k] for k in names]
+        elif not isinstance(data, (list, tuple)):
+            data = [data]
+        if len(data) != len(names):
+            raise Unsupported(f"{len(data)} {what} arrays for {len(names)} {what}s")
+        if not all(isinstance(a, np.ndarray) for a in data):
+            raise Unsupported(f"{what} data that is not NumPy arrays")
+        return list(data)
+
+    xs, ys = flat(x, model.inputs, "input"), flat(y, model.outputs, "output")
+    n = {len(a) for a in xs + ys}
+    if len(n) != 1:
+        raise Unsupported("arrays of different lengths")
+    return xs, ys
 
 
 def _metric_formulas(model, y_true, y_pred):
-    """[(history name, per-sample fn, fn kwargs)] for the compiled metrics, as Keras resolves them."""
+    """[(history name, output index, per-sample fn, fn kwargs)] for the compiled metrics.
+
+    Keras resolves them ("accuracy" -> binary/categorical/sparse by shapes) and names them
+    (`<output>_<metric>` for several outputs) when it builds its CompileMetrics; it is built
+    here from one sample, as `model.fit` would on its first batch.
+    """
     from keras import metrics as km
-    from keras.src.trainers import compile_utils
 
     cm = getattr(model, "_compile_metrics", None)
     if cm is None:
         return []
     if cm._user_weighted_metrics:
         raise Unsupported("weighted_metrics")
-    user = cm._user_metrics
-    if user is None:
+    if not cm._user_metrics:
         return []
-    if isinstance(user, dict) or not isinstance(user, (list, tuple)):
-        raise Unsupported("metrics per output")
+    if not cm.built:
+        cm.build(y_true if len(y_true) > 1 else y_true[0], y_pred if len(y_pred) > 1 else y_pred[0])
     out = []
-    for ident in user:
-        # Keras's own resolution ("accuracy" -> binary/categorical/sparse by shapes, names).
-        m = compile_utils.get_metric(ident, y_true, y_pred)
-        if not isinstance(m, km.MeanMetricWrapper):
-            raise Unsupported(f"metric {m.name}")
-        out.append((m.name, m._fn, dict(m._fn_kwargs)))
+    for index, mls in enumerate(cm._flat_metrics):
+        if not mls:
+            continue
+        for m in mls.metrics:
+            if not isinstance(m, km.MeanMetricWrapper):
+                raise Unsupported(f"metric {m.name}")
+            name = f"{mls.output_name}_{m.name}" if mls.output_name else m.name
+            out.append((name, index, m._fn, dict(m._fn_kwargs)))
+    if len({name for name, *_ in out}) != len(out):
+        raise Unsupported("two metrics with one name")
+    return out
+
+
+def _loss_parts(model, y_true, y_pred):
+    """[(history name, output index, loss fn)] of each output's own loss, for several outputs.
+
+    Keras logs `<output>_loss` (unweighted, averaged per sample) when it has more than one
+    loss; one output: none. Built from one sample as `model.fit` builds it.
+    """
+    cl = model._compile_loss
+    if not cl.built:
+        cl.build(y_true if len(y_true) > 1 else y_true[0], y_pred if len(y_pred) > 1 else y_pred[0])
+    flat = cl._flat_losses or []
+    if len(flat) <= 1:
+        return []
+    names = model.output_names
+    out = []
+    for path, fn, _, name in flat:
+        if len(path) != 1:
+            raise Unsupported("nested outputs")
+        key = path[0]
+        index = names.index(key) if isinstance(key, str) else int(key)
+        out.append((f"{name}_loss", index, fn))
     return out
 
 
 def _check_supported(model, x, y):
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise Unsupported("several inputs or outputs")
-    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
-        raise Unsupported("data that is not one NumPy array")
+    """(xs, ys) as flat lists of arrays, or Unsupported if only `model.fit` can train this."""
     if getattr(model, "_compile_loss", None) is None:
         raise Unsupported("no compiled loss")
     if model.optimizer is None:
         raise Unsupported("no optimizer")
     if type(model).train_step is not _keras_train_step():
         raise Unsupported("a custom train_step")
+    struct = getattr(model, "_outputs_struct", None)
+    if isinstance(struct, dict) or isinstance(getattr(model, "_inputs_struct", None), dict):
+        raise Unsupported("inputs or outputs given as a dict")
+    return flat_data(model, x, y)
 
 
 def _keras_train_step():
@@ -178,12 +251,16 @@ def _gradient_registry() -> dict:
 
 
 class _Runner:
-    """The traced graph for one model, optimizer, trainable set and fit settings."""
+    """The traced graph for one model, optimizer, trainable set and fit settings.
 
-    def __init__(self, model, metrics, batch_size: int, shuffle: bool, has_val: bool):
+    Data travel as tuples of tensors (one per model input, one per output); a batch is the
+    same rows of every one of them.
+    """
+
+    def __init__(self, model, parts, metrics, batch_size: int, shuffle: bool, has_val: bool):
         import tensorflow as tf
 
-        self.width = 1 + len(metrics)
+        self.width = 1 + len(parts) + len(metrics)
         opt = model.optimizer
         tvars = list(model.trainable_variables)
         if tvars and not opt.built:
@@ -191,24 +268,37 @@ class _Runner:
         bs = int(batch_size)
         width = self.width
         call_training = getattr(model, "_call_has_training_arg", True)
+        many_in, many_out = len(model.inputs) > 1, len(model.outputs) > 1
 
-        def forward(xb, training):
-            return model(xb, training=training) if call_training else model(xb)
+        def forward(xs, training):
+            xb = list(xs) if many_in else xs[0]
+            pred = model(xb, training=training) if call_training else model(xb)
+            return list(pred) if many_out else [pred]
 
-        def batch_stats(yb, pred, loss):
-            # The loss tracker weighs each batch's loss by its size; a metric averages per sample.
-            n = tf.cast(tf.shape(yb)[0], tf.float32)
+        def loss_of(xs, ys, preds, training):
+            return model.compute_loss(x=list(xs) if many_in else xs[0], y=list(ys) if many_out else ys[0],
+                                      y_pred=preds if many_out else preds[0], training=training)
+
+        def batch_stats(ys, preds, loss):
+            # Loss trackers weigh each batch's value by its size; a metric averages per sample.
+            n = tf.cast(tf.shape(ys[0])[0], tf.float32)
             sums, counts = [tf.cast(loss, tf.float32) * n], [n]
-            for _, fn, kw in metrics:
-                v = tf.cast(fn(yb, pred, **kw), tf.float32)
+            for _, i, fn in parts:
+                sums.append(tf.cast(fn(ys[i], preds[i]), tf.float32) * n)
+                counts.append(n)
+            for _, i, fn, kw in metrics:
+                v = tf.cast(fn(ys[i], preds[i], **kw), tf.float32)
                 if v.shape.rank and v.shape.rank > 1:
                     v = tf.reduce_mean(v, axis=list(range(1, v.shape.rank)))
                 sums.append(tf.reduce_sum(v))
                 counts.append(tf.cast(tf.size(v), tf.float32) if v.shape.rank else tf.constant(1.0))
             return tf.stack(sums), tf.stack(counts)
 
-        def train_epoch(x, y, seed, epoch):
-            n = tf.shape(x)[0]
+        def rows(data, sel):
+            return tuple(tf.gather(a, sel) for a in data)
+
+        def train_epoch(xs, ys, seed, epoch):
+            n = tf.shape(xs[0])[0]
             nb = (n + bs - 1) // bs
             if shuffle:
                 order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([seed, epoch]))
@@ -218,17 +308,17 @@ class _Runner:
                 hi = tf.minimum(lo + bs, n)
                 if shuffle:
                     sel = order[lo:hi]
-                    xb, yb = tf.gather(x, sel), tf.gather(y, sel)
+                    xb, yb = rows(xs, sel), rows(ys, sel)
                 else:
-                    xb, yb = x[lo:hi], y[lo:hi]
+                    xb, yb = tuple(a[lo:hi] for a in xs), tuple(a[lo:hi] for a in ys)
                 with tf.GradientTape() as tape:
-                    pred = forward(xb, True)
-                    loss = model.compute_loss(x=xb, y=yb, y_pred=pred, training=True)
+                    preds = forward(xb, True)
+                    loss = loss_of(xb, yb, preds, True)
                     scaled = opt.scale_loss(loss)
                 if tvars:
                     grads = tape.gradient(scaled, tvars)
                     opt.apply(grads, tvars)
-                s, c = batch_stats(yb, pred, loss)
+                s, c = batch_stats(yb, preds, loss)
                 return b + 1, sums + s, counts + c
 
             zero = tf.zeros([width], tf.float32)
@@ -236,16 +326,16 @@ class _Runner:
             return sums / counts
 
         def val_epoch(xv, yv):
-            n = tf.shape(xv)[0]
+            n = tf.shape(xv[0])[0]
             nb = (n + bs - 1) // bs
 
             def body(b, sums, counts):
                 lo = b * bs
                 hi = tf.minimum(lo + bs, n)
-                xb, yb = xv[lo:hi], yv[lo:hi]
-                pred = forward(xb, False)
-                loss = model.compute_loss(x=xb, y=yb, y_pred=pred, training=False)
-                s, c = batch_stats(yb, pred, loss)
+                xb, yb = tuple(a[lo:hi] for a in xv), tuple(a[lo:hi] for a in yv)
+                preds = forward(xb, False)
+                loss = loss_of(xb, yb, preds, False)
+                s, c = batch_stats(yb, preds, loss)
                 return b + 1, sums + s, counts + c
 
             zero = tf.zeros([width], tf.float32)
@@ -254,21 +344,21 @@ class _Runner:
 
         row_width = width * (2 if has_val else 1)
 
-        def run(x, y, xv, yv, seed, start, count):
-            rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[row_width])
+        def run(xs, ys, xv, yv, seed, start, count):
+            rows_out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[row_width])
 
-            def body(e, ok, rows):
-                row = train_epoch(x, y, seed, start + e)
+            def body(e, ok, acc):
+                row = train_epoch(xs, ys, seed, start + e)
                 if has_val:
                     row = tf.concat([row, val_epoch(xv, yv)], 0)
                 # Like TerminateOnNaN: a non-finite training loss ends the run after this epoch.
                 ok = tf.reduce_all(tf.math.is_finite(row[:1]))
-                return e + 1, ok, rows.write(e, row)
+                return e + 1, ok, acc.write(e, row)
 
-            _, _, rows = tf.while_loop(
-                lambda e, ok, _: tf.logical_and(e < count, ok), body, (tf.constant(0), tf.constant(True), rows)
+            _, _, rows_out = tf.while_loop(
+                lambda e, ok, _: tf.logical_and(e < count, ok), body, (tf.constant(0), tf.constant(True), rows_out)
             )
-            return rows.stack()
+            return rows_out.stack()
 
         self.fn = tf.function(run, autograph=False)
         self.concrete = None
@@ -291,7 +381,7 @@ class _Runner:
             return self.concrete(*args).numpy()
 
 
-def _runner_for(model, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, bool]:
+def _runner_for(model, parts, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, bool]:
     """A cached runner when this model was already fitted with the same settings."""
     key = (
         int(batch_size),
@@ -299,7 +389,8 @@ def _runner_for(model, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, 
         bool(has_val),
         id(model.optimizer),
         tuple(id(v) for v in model.trainable_variables),
-        tuple(name for name, _, _ in metrics),
+        tuple(p[0] for p in parts),
+        tuple(m[0] for m in metrics),
     )
     cache = model.__dict__.get("_kfl_runners")
     if cache is None:
@@ -309,7 +400,7 @@ def _runner_for(model, metrics, batch_size, shuffle, has_val) -> tuple[_Runner, 
     hit = key in cache
     if not hit:
         release(model)  # one traced graph per model is enough; old ones only hold memory
-        cache[key] = _Runner(model, metrics, batch_size, shuffle, has_val)
+        cache[key] = _Runner(model, parts, metrics, batch_size, shuffle, has_val)
     return cache[key], hit
 
 
@@ -344,38 +435,44 @@ def fit_fast(
     model with the same settings starts at once; by default it is freed (see `release`).
     """
     t_start = time.perf_counter()
-    x = np.asarray(x)
-    y = np.asarray(y)
-    (xt, yt), val = split_validation(x, y, validation_split)
+    x = x if isinstance(x, (dict, list, tuple)) else np.asarray(x)
+    y = y if isinstance(y, (dict, list, tuple)) else np.asarray(y)
     try:
-        _check_supported(model, x, y)
-        probe = np.zeros((1, *model.outputs[0].shape[1:]), dtype="float32")
-        metrics = _metric_formulas(model, yt[:1], probe)
+        xs, ys = _check_supported(model, x, y)
+        (xt, yt), val = split_validation(xs, ys, validation_split)
+        probe_y = [a[:1] for a in yt]
+        probe_pred = [np.zeros((1, *t.shape[1:]), dtype="float32") for t in model.outputs]
+        parts = _loss_parts(model, probe_y, probe_pred)
+        metrics = _metric_formulas(model, probe_y, probe_pred)
     except Unsupported:
         return _fit_keras(model, x, y, epochs, batch_size, validation_split, shuffle, on_epoch, cancelled, t_start)
     try:
-        return _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, on_epoch, cancelled, t_start)
+        return _fit_graph(model, xt, yt, val, parts, metrics, epochs, batch_size, shuffle, seed, on_epoch,
+                          cancelled, t_start)
     finally:
         if not keep_graph:
             release(model)
 
 
-def _fit_graph(model, xt, yt, val, metrics, epochs, batch_size, shuffle, seed, on_epoch, cancelled, t_start):
+def _fit_graph(model, xt, yt, val, parts, metrics, epochs, batch_size, shuffle, seed, on_epoch, cancelled, t_start):
     import tensorflow as tf
 
     t_trace = time.perf_counter()
-    runner, _ = _runner_for(model, metrics, batch_size, shuffle, val is not None)
-    names = ["loss"] + [name for name, _, _ in metrics]
+    runner, _ = _runner_for(model, parts, metrics, batch_size, shuffle, val is not None)
+    names = ["loss"] + [p[0] for p in parts] + [m[0] for m in metrics]
     keys = names + (["val_" + n for n in names] if val is not None else [])  # graph row order
     # Keras's history lists training keys alphabetically, then the val_ keys.
     order = sorted(names) + (sorted("val_" + n for n in names) if val is not None else [])
     hist = History({k: [] for k in order})
 
-    xt_t, yt_t = tf.convert_to_tensor(xt), tf.convert_to_tensor(yt)
+    def tensors(arrays):
+        return tuple(tf.convert_to_tensor(a) for a in arrays)
+
+    xt_t, yt_t = tensors(xt), tensors(yt)
     if val is not None:
-        xv_t, yv_t = tf.convert_to_tensor(val[0]), tf.convert_to_tensor(val[1])
-    else:  # not used by the graph; any tensor of the right dtype will do
-        xv_t, yv_t = xt_t[:0], yt_t[:0]
+        xv_t, yv_t = tensors(val[0]), tensors(val[1])
+    else:  # not used by the graph; any tensors of the right dtypes will do
+        xv_t, yv_t = tuple(a[:0] for a in xt_t), tuple(a[:0] for a in yt_t)
     seed_t = tf.constant(int(seed) % (2**31 - 1), tf.int32)
 
     def args(start, count):

@@ -39,23 +39,47 @@ def arithmetic(layer) -> str:
     return str(total)
 
 
-def param_table(model) -> pd.DataFrame:
-    """One row per layer: name, type, output shape, params, trainable, non-trainable, arithmetic."""
+def calls_of(model, layer) -> list[str]:
+    """For each call of `layer` inside `model`: the names of the layers whose tensors it took."""
+    from engine.graph import call_id, in_model
+
+    out = []
+    for index, node in enumerate(layer._inbound_nodes):
+        if not in_model(model, layer, index):
+            continue
+        srcs = [call_id(t._keras_history.operation, t._keras_history.node_index) for t in node.input_tensors]
+        out.append(" + ".join(srcs))
+    return out
+
+
+def param_table(model, with_calls: bool = False) -> pd.DataFrame:
+    """One row per layer: name, type, output shape, params, trainable, non-trainable, arithmetic.
+
+    A layer called several times (shared) is one row: its weights exist once. with_calls=True
+    adds "calls" (how many times the model calls it) and "called_on" (what each call took).
+    """
     rows = []
     for layer in model.layers:
         out = getattr(layer, "output", None)
-        rows.append(
-            {
-                "layer": layer.name,
-                "type": type(layer).__name__,
-                "output_shape": shape_text(out.shape) if out is not None else "?",
-                "params": int(layer.count_params()) if layer.built else 0,
-                "trainable": count_params(layer.trainable_weights),
-                "non_trainable": count_params(layer.non_trainable_weights),
-                "arithmetic": arithmetic(layer),
-            }
-        )
-    return pd.DataFrame(rows, columns=COLUMNS)
+        try:
+            shape = shape_text(out.shape) if out is not None else "?"
+        except (AttributeError, ValueError):  # several calls: Keras has no single output
+            shape = shape_text(layer._inbound_nodes[0].output_tensors[0].shape)
+        row = {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": shape,
+            "params": int(layer.count_params()) if layer.built else 0,
+            "trainable": count_params(layer.trainable_weights),
+            "non_trainable": count_params(layer.non_trainable_weights),
+            "arithmetic": arithmetic(layer),
+        }
+        if with_calls:
+            calls = calls_of(model, layer)
+            row["calls"] = len(calls)
+            row["called_on"] = "; ".join(calls)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS + (["calls", "called_on"] if with_calls else []))
 
 
 def totals(model) -> dict:
