@@ -11,9 +11,9 @@ from engine import spec as model_spec
 from engine import stack, userdata
 from engine.validate import MAX_LAYERS, SpecError, format_shape
 from lessons import build_and_train as jobs
-from ui import build_controls, charts
+from ui import build_controls, charts, predict
 from ui.i18n import page_header, t
-from ui.live import engine_failed
+from ui.live import engine_failed, quick
 from ui.live_training import train_live
 from ui.model_view import describe, show_failure, table, totals
 from ui.share import presenting
@@ -150,6 +150,7 @@ with ctrl:
     notes["epochs"] = notes["fit_batch_size"] = st.empty()
     val_split = st.slider(t("build_and_train.val_label"), 0.0, 0.5, 0.2, step=0.05, key=_k("val"),
                           bind="query-params")
+    st.caption(t("build_and_train.fit_settings"))
 
 # Widget values -> a spec; a rejected value keeps the last good model on screen.
 current = None
@@ -241,6 +242,11 @@ build_controls.step_through(PAGE, shown["spec"])
 with train_box:
     st.subheader(t("build_and_train.train_title"))
     st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
+    ff = quick(jobs.fit_facts, spec=shown["spec"]) or {}
+    if ff:
+        with st.expander(t("build_and_train.fit_signature_title"), icon=":material/functions:"):
+            st.caption(t("build_and_train.fit_signature_caption", version=ff["keras_version"]))
+            st.code(ff["signature"], language="python")
     result = train(shown["spec"], shown["dataset"], shown_data)
     if not result.get("ok"):
         if "engine_error" not in result:  # an engine failure was already said where it happened
@@ -270,8 +276,15 @@ with train_box:
 
 # ----------------------------------------------------------------------------- predict()
 p = result.get("predict") if result else None
-if p:
+if p and ff.get("ok"):
     st.subheader(t("build_and_train.predict_title"))
+    n_pred, units_out = ff["n"], ff["predict_shape"][-1]
+    shape_opts = [f"({n_pred},)", f"({n_pred}, {units_out})", f"(None, {units_out})", f"({units_out}, {n_pred})"]
+    real_shape = "(" + ", ".join(map(str, ff["predict_shape"])) + ("," if len(ff["predict_shape"]) == 1 else "") + ")"
+    if not predict.gate(PAGE, "predict", t("build_and_train.predict_gate", n=n_pred), options=shape_opts,
+                        actual=real_shape, actual_text=f"`{real_shape}`", context=units_out):
+        p = None
+if p:
     if p["kind"] == "confusion":
         st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
                      "build_and_train.predict_confusion_all"))
@@ -307,5 +320,6 @@ elif shown_data:
     keras_args = {"spec": shown["spec"], "x": shown_data["x"], "y": shown_data["y"], "task": shown_data["task"]}
 else:
     keras_args = {"spec": shown["spec"], "dataset": shown["dataset"]}
-build_controls.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
-          csv_file=shown_data["file"] if shown_data else None)
+with st.expander(t("build_and_train.advanced_exports"), icon=":material/download:"):
+    build_controls.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
+                           csv_file=shown_data["file"] if shown_data else None)

@@ -182,3 +182,33 @@ def steps(ctx, spec: dict) -> dict:
     if len(out) != len(lines):  # the code panel and Keras must walk in step
         return {"ok": False, "keras_error": ("AssertionError", "statements and steps differ")}
     return {"ok": True, "lines": lines, "steps": out}
+
+
+@job
+def fit_facts(ctx, spec: dict, n: int = 5) -> dict:
+    """`fit()`'s signature from the installed Keras, and what `predict()` returns for `n` samples of this model."""
+    import inspect
+
+    import keras
+    import numpy as np
+
+    from engine.build import build_model, fresh_names
+    from lessons.input_layer import signature_text
+
+    params = inspect.signature(keras.Model.fit).parameters
+    out = {
+        "signature": signature_text(keras.Model.fit, "model.fit"),
+        "defaults": {k: repr(params[k].default) for k in ("epochs", "batch_size", "validation_split", "shuffle")},
+        "keras_version": keras.__version__,
+    }
+    try:
+        s = validate_spec(model_spec.ModelSpec.from_dict(spec))
+    except SpecError as e:
+        return {**out, "ok": False, "spec_error": (e.code, e.params)}
+    n = max(1, min(int(n), 64))
+    with fresh_names():
+        model = build_model(s)
+    x = np.zeros((n, *model.input.shape[1:]), dtype="float32")
+    y = model.predict(x, verbose=0)
+    return {**out, "ok": True, "n": n, "predict_shape": [int(d) for d in np.asarray(y).shape],
+            "output_shape": [d for d in model.output.shape]}

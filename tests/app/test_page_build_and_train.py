@@ -48,7 +48,10 @@ def test_default_is_the_recommended_example_trained_and_predicted(lang):
         "input_layer", "hidden1", "hidden2", "hidden3", "output"]
     shown = texts(at)
     assert translate(lang, "build_and_train.model_name", name="regression_model") in shown
-    bars, loss, predict = _chart_traces(at)
+    assert len(_chart_traces(at)) == 2, "predict() waits for a guess"
+    at.radio(key=f"{P}_predict_guess").set_value("(5, 1)").run()
+    assert "(5, 1)" in at.success[-1].value  # right: the real predict() shape
+    loss, bars, predict = _chart_traces(at)  # fit()'s chart sits right under the model, beside the controls
     assert bars == ["bar:None"]
     assert len(loss) == 2  # training and validation loss (names come from the live trainer or this page)
     assert "scatter:model.predict()" in predict
@@ -91,6 +94,7 @@ def test_moons_gets_a_sigmoid_head_and_decision_regions():
     assert "`(2,)`" in texts(at)
     assert 'activation="sigmoid"' in texts(at) and "binary_crossentropy" in texts(at)
     assert float(_metric(at, "build_and_train.final_acc").rstrip("%")) > 80
+    at.button(key=f"{P}_predict_skip").click().run()
     predict = _chart_traces(at)[-1]
     assert predict[0] == "contour:None"
     assert predict[1:] == ["scatter:class 0", "scatter:class 1"]
@@ -103,6 +107,8 @@ def test_diabetes_ten_features_and_predicted_vs_true():
     assert "`(10,)`" in texts(at)
     assert _params(at, "bn") == "305"  # 10×8+8 + 144 + 68 + 5
     assert _names(at)[0] == "input_layer"
+    at.radio(key=f"{P}_predict_guess").set_value("(None, 1)").run()
+    assert "(5, 1)" in at.error[-1].value  # wrong: a real array has a real batch size
     predict = _chart_traces(at)[-1]
     assert translate("bn", "build_and_train.legend_data") in " ".join(predict)
 
