@@ -121,6 +121,18 @@ with board:
 with st.expander(t("exam.revision"), icon=":material/menu_book:"):
     st.caption(t("exam.revision_note"))
     st.markdown(t("exam.summary_table"))
+    # The "left out → error" rows, run on request: the quiz itself needs no TensorFlow.
+    if st.button(t("exam.run_table"), key="exam_run_table", icon=":material/play_arrow:"):
+        st.session_state["exam__ran_table"] = True
+    if st.session_state.get("exam__ran_table"):
+        from ui.live import quick
+
+        ran = quick(exam.summary_errors)
+        if ran is not None:
+            st.caption(t("exam.ran_table_caption", version=ran["keras_version"]))
+            st.dataframe([{t("exam.col_call"): r["call"],
+                           t("exam.col_error"): f"{r['error_type']}: {r['error'].split(': {')[0][:110]}"
+                           if r["error_type"] else "—"} for r in ran["rows"]], hide_index=True, width="stretch")
     st.markdown(f"**{t('exam.one_liners_title')}**")
     st.markdown(t("exam.one_liners"))
     st.markdown(f"**{t('exam.tldr_title')}**")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.validate import SpecError, parse_int
+from runtime.jobs import job
 
 CHOICE, MULTI, NUMBER = "choice", "multi", "number"
 MAX_NUMBER_ANSWER = 10_000_000
@@ -155,3 +156,41 @@ def score(answers: dict) -> Score:
         answered += 1
         correct += int(verdict)
     return Score(correct, answered, len(QUESTIONS))
+
+
+# ---------------------------------------------------------------- the summary table's errors, run
+SUMMARY_CALLS = ("input_shape", "dense_units", "model_inputs_keyword", "model_inputs_positional",
+                 "model_outputs_keyword", "model_outputs_positional", "compile", "compile_loss")
+
+
+@job
+def summary_errors(ctx) -> dict:
+    """Every "left out → error" row of the document's summary table, run on the installed Keras."""
+    import keras
+
+    from engine.keras_errors import mandatory_demo
+    from lessons.model_container import model_call_rows
+
+    model_rows = {r["call"]: r for r in model_call_rows()}
+    picks = {
+        "model_inputs_keyword": "Model(outputs=outputs)",
+        "model_inputs_positional": "Model(outputs)",
+        "model_outputs_keyword": "Model(inputs=inputs)",
+        "model_outputs_positional": "Model(inputs)",
+    }
+    calls = {
+        "input_shape": "Input()",
+        "dense_units": "Dense()",
+        "compile": "model.fit(x, y)  # no compile()",
+        "compile_loss": "model.compile(optimizer=\"adam\"); model.fit(x, y)",
+    }
+    rows = []
+    for what in SUMMARY_CALLS:
+        if what in picks:
+            r = model_rows[picks[what]]
+            rows.append({"what": what, "call": picks[what], "error_type": r["error_type"], "error": r["error"]})
+        else:
+            err = mandatory_demo(what)
+            rows.append({"what": what, "call": calls[what], "error_type": err.type if err else None,
+                         "error": err.message if err else None})
+    return {"rows": rows, "keras_version": keras.__version__}
