@@ -22,14 +22,17 @@ PAGES = {
         ("dense_layer", ":material/hub:"),
         ("outputs_tensor", ":material/output:"),
         ("model_container", ":material/inventory_2:"),
-        ("build_and_train", ":material/construction:"),
         ("compile_step", ":material/settings:"),
-        ("exam", ":material/quiz:"),
+        ("build_and_train", ":material/construction:"),
+        ("functional_graphs", ":material/account_tree:"),
     ],
     "freeze": [
         ("weight_freeze", ":material/ac_unit:"),
         ("transfer_learning", ":material/swap_horiz:"),
         ("fine_tuning", ":material/tune:"),
+    ],
+    "check": [
+        ("exam", ":material/quiz:"),
     ],
 }
 

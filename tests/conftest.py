@@ -16,12 +16,13 @@ PAGES = [
     "dense_layer",
     "outputs_tensor",
     "model_container",
-    "build_and_train",
     "compile_step",
-    "exam",
+    "build_and_train",
+    "functional_graphs",
     "weight_freeze",
     "transfer_learning",
     "fine_tuning",
+    "exam",
 ]
 LANGS = ["bn", "en"]
 # Pages that import TensorFlow need far more than AppTest's 3 s default.
