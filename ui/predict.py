@@ -78,26 +78,43 @@ def tally() -> dict:
     return counts
 
 
-def _first_gate_this_run() -> bool:
-    """True once per script run: the tally is drawn in the sidebar by the first gate on a page."""
+def _run_mark():
+    """An object that is new at the start of every script run (the run context's cursor dict)."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-    ctx = get_script_run_ctx()
-    mark = getattr(ctx, "cursors", None)  # a new dict at the start of every run
+    return getattr(get_script_run_ctx(), "cursors", None)
+
+
+def _first_gate_this_run() -> bool:
+    """True once per script run: the tally is drawn in the sidebar by the first gate on a page."""
+    mark = _run_mark()
     if mark is not None and st.session_state.get(_RUN_MARK) is mark:
         return False
     st.session_state[_RUN_MARK] = mark
     return True
 
 
-def _draw_tally() -> None:
+_SLOT = "predict__tally_slot"
+
+
+def _draw_tally(slot=None) -> None:
+    """The tally in the sidebar; drawn again into the same place when a later reveal changes it."""
+    if slot is None:
+        slot = st.sidebar.empty()
+        st.session_state[_SLOT] = (st.session_state.get(_RUN_MARK), slot)
     c = tally()
-    with st.sidebar.container(border=True):
+    with slot.container(border=True):
         st.markdown(f"**{t('predict.tally_title')}**")
         if sum(c.values()) == 0:
             st.caption(t("predict.tally_none"))
         else:
             st.markdown(t("predict.tally_value", **c))
+
+
+def _redraw_tally() -> None:
+    mark, slot = st.session_state.get(_SLOT, (None, None))
+    if slot is not None and mark is not None and mark is _run_mark():
+        _draw_tally(slot)
 
 
 def _show(value, labels: dict | None) -> str:
@@ -181,7 +198,10 @@ def reveal(page: str, name: str, actual, actual_text: str, labels: dict | None =
     entry["actual"] = actual
     if entry.get("guess") is not None:
         verdict = "right" if _judge(entry["guess"], actual) else "wrong"
-        st.session_state.setdefault(TALLY, {})[(key, entry.get("context"))] = verdict
+        tallied = st.session_state.setdefault(TALLY, {})
+        if tallied.get((key, entry.get("context"))) != verdict:
+            tallied[(key, entry.get("context"))] = verdict
+            _redraw_tally()
     _verdict(entry, actual, actual_text, labels)
 
 
