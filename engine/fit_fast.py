@@ -17,7 +17,8 @@ What stays as in `model.fit` (a test trains both ways and compares):
   over the epoch, exactly as Keras's metric trackers average them;
 - several inputs and outputs (arrays, lists, or dicts keyed by layer name, as `fit` takes them):
   per-output losses, `loss_weights` and metrics as compiled; with several losses the history
-  also has Keras's `<output>_loss` (unweighted) and `<output>_<metric>` keys.
+  also has Keras's `<output>_loss` (unweighted by `loss_weights`, and, as in `fit`, a mean over
+  batches rather than samples) and `<output>_<metric>` keys.
 What differs: the shuffle order (a seeded stateless permutation, not tf.data's), and the
 trainable set is read when `fit_fast` is called, i.e. the behaviour of a freshly compiled
 model. Models this fast path cannot express (sample weights, dict-structured model inputs or
@@ -284,8 +285,11 @@ class _Runner:
             n = tf.cast(tf.shape(ys[0])[0], tf.float32)
             sums, counts = [tf.cast(loss, tf.float32) * n], [n]
             for _, i, fn in parts:
-                sums.append(tf.cast(fn(ys[i], preds[i]), tf.float32) * n)
-                counts.append(n)
+                # As Keras's own `<output>_loss` tracker counts it inside `fit`: it is weighted by
+                # the batch's static size, which is unknown (None) there, so every batch counts
+                # once: a mean over batches, not over samples (unlike `loss`).
+                sums.append(tf.cast(fn(ys[i], preds[i]), tf.float32))
+                counts.append(tf.constant(1.0))
             for _, i, fn, kw in metrics:
                 v = tf.cast(fn(ys[i], preds[i], **kw), tf.float32)
                 if v.shape.rank and v.shape.rank > 1:
@@ -461,8 +465,8 @@ def _fit_graph(model, xt, yt, val, parts, metrics, epochs, batch_size, shuffle, 
     runner, _ = _runner_for(model, parts, metrics, batch_size, shuffle, val is not None)
     names = ["loss"] + [p[0] for p in parts] + [m[0] for m in metrics]
     keys = names + (["val_" + n for n in names] if val is not None else [])  # graph row order
-    # Keras's history lists training keys alphabetically, then the val_ keys.
-    order = sorted(names) + (sorted("val_" + n for n in names) if val is not None else [])
+    # Keras's history lists every key alphabetically (`high_loss`, `loss`, `val_high_loss`, `value_loss`).
+    order = sorted(keys)
     hist = History({k: [] for k in order})
 
     def tensors(arrays):

@@ -41,7 +41,8 @@ def graph_data(g: model_spec.GraphSpec, d) -> tuple[dict, dict]:
 
     x = {g.node(i).name or i: d.features[i] for i in g.model_inputs()}
     y = {nm: d.targets[o.target] for nm, o in zip(output_names(g), g.outputs)}
-    return x, y
+    # One input or one output: a plain array, as the generated code passes it.
+    return (x if len(x) > 1 else next(iter(x.values()))), (y if len(y) > 1 else next(iter(y.values())))
 
 
 @job
@@ -128,20 +129,22 @@ def _fit(ctx, g: model_spec.GraphSpec, dataset: str, emit):
     return model, hist, d, x, y
 
 
-def predictions(model, g: model_spec.GraphSpec, x: dict, y: dict) -> list[dict]:
+def predictions(model, g: model_spec.GraphSpec, x, y) -> list[dict]:
     """Per output, on the validation rows: true and predicted values (a few as a table, more to plot)."""
     from engine.build import output_names
 
-    n = len(next(iter(x.values())))
+    xs = list(x.values()) if isinstance(x, dict) else [x]  # in the model's input order
+    names = output_names(g)
+    ys = [y[nm] for nm in names] if isinstance(y, dict) else [y]
+    n = len(xs[0])
     start = int(np.floor(n * (1.0 - g.validation_split))) if g.validation_split else 0
     rows = slice(start, min(n, start + SCATTER_ROWS))
-    xin = [v[rows] for v in x.values()]  # in the model's input order
-    pred = model(xin if len(xin) > 1 else xin[0], training=False)
+    pred = model([v[rows] for v in xs] if len(xs) > 1 else xs[0][rows], training=False)
     pred = pred if isinstance(pred, (list, tuple)) else [pred]
     out = []
-    for nm, o, p in zip(output_names(g), g.outputs, pred):
+    for nm, o, p, yv in zip(names, g.outputs, pred, ys):
         p = np.asarray(p, dtype="float32")[:, 0]
-        true = y[nm][rows][:, 0]
+        true = yv[rows][:, 0]
         item = {"name": nm, "target": o.target, "kind": "binary" if "crossentropy" in o.loss else "regression",
                 "y_true": true, "y_pred": p}
         if item["kind"] == "binary":
@@ -192,8 +195,8 @@ def keras_file(ctx, text: str, dataset: str, epochs: int = 100, learning_rate: f
         model, hist, d, x, y = _fit(ctx, g, dataset, lambda m: None)
     except Exception as exc:
         return {"ok": False, "keras_error": keras_said(exc)}
-    x_check = {k: np.asarray(v[:5], dtype="float32") for k, v in x.items()}
-    xin = list(x_check.values())
+    x_check = {k: np.asarray(v[:5], dtype="float32") for k, v in x.items()} if isinstance(x, dict) else x[:5]
+    xin = list(x_check.values()) if isinstance(x_check, dict) else [x_check]
     pred = model(xin if len(xin) > 1 else xin[0], training=False)
     pred = pred if isinstance(pred, (list, tuple)) else [pred]
     return {"ok": True, "data": model_bytes(model), "file_name": f"{g.name or 'functional'}.keras",
