@@ -14,6 +14,7 @@ from ui.i18n import t
 
 _APP_PARAMS = ("lang", "present")
 _MAX_PARAM = 200
+_MAX_GRAPH_PARAM = 2000  # a whole graph in one field (functional_graphs_graph, engine.graphs' text)
 
 
 def presenting() -> bool:
@@ -114,7 +115,8 @@ def link_notice(page: str) -> None:
 def share_link() -> str:
     """The page URL with the current query string: language, presenter mode, bound widgets."""
     base = st.context.url or ""
-    params = {k: v for k, v in st.query_params.to_dict().items() if len(str(v)) <= _MAX_PARAM}
+    params = {k: v for k, v in st.query_params.to_dict().items()
+              if len(str(v)) <= (_MAX_GRAPH_PARAM if k.endswith("_graph") else _MAX_PARAM)}
     return base + ("?" + urlencode(params) if params else "")
 
 
