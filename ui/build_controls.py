@@ -1,97 +1,12 @@
-"""Figures and small helpers shared by the build-and-train and compile() pages.
-
-Figures are plain plotly built from job results (lists and arrays): no Keras here. Every
-title and axis label arrives already translated, so this module holds no learner text.
-"""
+"""Small helpers shared by the build-and-train and compile() pages (figures: ui.charts)."""
 from __future__ import annotations
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from engine.validate import SpecError
 from lessons import build_and_train as build_jobs
 from ui.i18n import spec_error_text, t
-
-PALETTE = ("#1f6feb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
-
-
-def _layout(fig, title: str, x: str, y: str, height: int = 360):
-    fig.update_layout(
-        title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-        template="plotly_white",
-    )
-    return fig
-
-
-def loss_figure(runs: list[tuple[str, dict]], key: str, title: str, x: str, y: str, log_y: bool = False):
-    """One solid line per run for `key`, dashed for `val_<key>`, same colour per run."""
-    fig = go.Figure()
-    for i, (label, history) in enumerate(runs):
-        color = PALETTE[i % len(PALETTE)]
-        train = history.get(key) or []
-        epochs = list(range(1, len(train) + 1))
-        fig.add_trace(go.Scatter(x=epochs, y=train, name=label, mode="lines", line=dict(color=color, width=2)))
-        val = history.get(f"val_{key}")
-        if val:
-            fig.add_trace(go.Scatter(x=epochs[: len(val)], y=val, name=f"{label} (val)", mode="lines",
-                                     line=dict(color=color, width=2, dash="dash")))
-    if log_y:
-        fig.update_yaxes(type="log")
-    return _layout(fig, title, x, y)
-
-
-def params_bar(table: list[dict], title: str, x: str, y: str):
-    """Parameters per layer, the arithmetic as hover text."""
-    names = [r["layer"] for r in table]
-    fig = go.Figure(go.Bar(x=names, y=[r["params"] for r in table], text=[f"{r['params']:,}" for r in table],
-                           textposition="outside", hovertext=[r["arithmetic"] for r in table],
-                           marker_color=PALETTE[0]))
-    fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, x, y, height=300)
-
-
-def curve_figure(p: dict, title: str, x: str, y: str, data_label: str, model_label: str, val_label: str):
-    """1-D regression: the data as dots (validation ones marked), the model's prediction as a line."""
-    px, py, vs = np.asarray(p["points_x"]), np.asarray(p["points_y"]), int(p["val_start"])
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=px[:vs], y=py[:vs], mode="markers", name=data_label,
-                             marker=dict(size=4, color="#94a3b8")))
-    if vs < len(px):
-        fig.add_trace(go.Scatter(x=px[vs:], y=py[vs:], mode="markers", name=val_label,
-                                 marker=dict(size=5, color="#f59e0b", symbol="x")))
-    fig.add_trace(go.Scatter(x=np.asarray(p["x"]), y=np.asarray(p["y_pred"]).ravel(), mode="lines",
-                             name=model_label, line=dict(color=PALETTE[0], width=3)))
-    return _layout(fig, title, x, y)
-
-
-def regions_figure(p: dict, title: str, x: str, y: str, class_labels: tuple[str, str], prob_label: str):
-    """2-D binary: the predicted probability over the plane, with the data points on top."""
-    pts, lab = np.asarray(p["points"]), np.asarray(p["labels"])
-    fig = go.Figure(go.Contour(x=np.asarray(p["grid_x"]), y=np.asarray(p["grid_y"]), z=np.asarray(p["z"]),
-                               colorscale="RdBu", zmin=0, zmax=1, opacity=0.55, contours=dict(start=0, end=1, size=0.1),
-                               colorbar=dict(title=prob_label)))
-    for cls, color in ((0, "#b91c1c"), (1, "#1d4ed8")):
-        m = lab == cls
-        fig.add_trace(go.Scatter(x=pts[m, 0], y=pts[m, 1], mode="markers", name=class_labels[cls],
-                                 marker=dict(size=5, color=color, line=dict(width=0.5, color="white"))))
-    return _layout(fig, title, x, y, height=420)
-
-
-def scatter_figure(p: dict, title: str, x: str, y: str, train_label: str, val_label: str):
-    """10-D regression: predicted against true for every sample; on the diagonal is perfect."""
-    yt, yp, vs = np.asarray(p["y_true"]), np.asarray(p["y_pred"]), int(p["val_start"])
-    lo, hi = float(min(yt.min(), yp.min())), float(max(yt.max(), yp.max()))
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", showlegend=False,
-                             line=dict(color="#64748b", dash="dot")))
-    fig.add_trace(go.Scatter(x=yt[:vs], y=yp[:vs], mode="markers", name=train_label,
-                             marker=dict(size=5, color=PALETTE[0], opacity=0.6)))
-    if vs < len(yt):
-        fig.add_trace(go.Scatter(x=yt[vs:], y=yp[vs:], mode="markers", name=val_label,
-                                 marker=dict(size=6, color="#f59e0b", symbol="x")))
-    return _layout(fig, title, x, y, height=420)
+from ui.share import presenting
 
 
 def spec_error_message(err: SpecError, page: str) -> str:
@@ -105,18 +20,6 @@ def spec_error_message(err: SpecError, page: str) -> str:
     return text
 
 
-def confusion_figure(p: dict, classes: list, title: str, x: str, y: str):
-    """Counts of true class (rows) against predicted class (columns), numbers in the cells."""
-    labels = [str(c) for c in classes] or [str(i) for i in range(len(p["matrix"]))]
-    m = np.asarray(p["matrix"])
-    fig = go.Figure(go.Heatmap(z=m, x=labels, y=labels, colorscale="Blues", showscale=False,
-                               text=m, texttemplate="%{text}", textfont=dict(size=16)))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", side="bottom")
-    return _layout(fig, title, x, y, height=max(300, 60 * len(labels) + 120))
-
-
-# ----------------------------------------------------------------------------- own data
 def _read_upload(page: str, up):
     """The uploaded file read once per upload and kept in this session only (never a shared cache)."""
     from engine import userdata
@@ -255,14 +158,21 @@ def step_through(page: str, spec_dict: dict) -> None:
     # slider: a slider whose maximum changes (a layer added) is a new widget and loses its value.
     cur = int(s.number_input(t(f"{page}.step_label"), min_value=0, max_value=n, step=1, key=key,
                              bind="query-params"))
+    # Keyboard: ← and → step (a presenter's clicker sends them too), Home goes back to the start.
     b1.button(t(f"{page}.step_restart"), key=f"{page}_step_restart", on_click=_set_step, args=(key, 0, n),
-              icon=":material/first_page:", disabled=cur == 0, width="stretch")
+              icon=":material/first_page:", disabled=cur == 0, width="stretch", shortcut="Home")
     b2.button(t(f"{page}.step_prev"), key=f"{page}_step_prev", on_click=_move_step, args=(key, -1, n),
-              icon=":material/chevron_left:", disabled=cur == 0, width="stretch")
+              icon=":material/chevron_left:", disabled=cur == 0, width="stretch", shortcut="Left")
     b3.button(t(f"{page}.step_next"), key=f"{page}_step_next", on_click=_move_step, args=(key, 1, n),
-              icon=":material/chevron_right:", type="primary", disabled=cur >= n, width="stretch")
-    st.html(_code_html(lines, cur))  # full width: a layer call with every argument is a long line
-    left, right = st.columns([3, 2], gap="large")
+              icon=":material/chevron_right:", type="primary", disabled=cur >= n, width="stretch",
+              shortcut="Right")
+    if presenting():
+        # One 720 px slide: the code and what the current line did on the left, its graph beside.
+        left, right = st.columns([3, 2], gap="medium")
+        left.html(_code_html(lines, cur))
+    else:
+        st.html(_code_html(lines, cur))  # full width: a layer call with every argument is a long line
+        left, right = st.columns([3, 2], gap="large")
     with left:
         if cur == 0:
             st.info(t(f"{page}.step_zero", line=lines[0]), icon=":material/play_arrow:")
@@ -282,11 +192,12 @@ def step_through(page: str, spec_dict: dict) -> None:
             else:
                 st.caption(t(f"{page}.step_layer", name=layer["name"], cls=layer["class"],
                              params=f"{layer['params']:,}"))
-            st.markdown(t(f"{page}.step_print", var=tensor["var"]))
-            st.code(tensor["repr"], language=None, wrap_lines=True)
+            if not presenting():  # on a slide the tensor's line above says the same
+                st.markdown(t(f"{page}.step_print", var=tensor["var"]))
+                st.code(tensor["repr"], language=None, wrap_lines=True)
     with right:
         if cur:
-            st.graphviz_chart(steps[cur - 1]["dot"], width="content")
+            st.graphviz_chart(steps[cur - 1]["dot"], width="stretch" if presenting() else "content")
 
 
 # ----------------------------------------------------------------------------- exports

@@ -134,7 +134,7 @@ def test_bad_input_gets_a_message_and_keeps_the_last_good_model(lang):
     cases = [
         (f"{P}_units_1", "abc", translate(lang, "build_and_train.layer_prefix", n=2)),
         (f"{P}_units_0", "100000", translate(lang, "build_and_train.layer_prefix", n=1)),
-        (f"{P}_lr", "fast", "`fast`"),
+        (f"{P}_lr", "fast", "fast"),
         (f"{P}_epochs", "0", "0"),
         (f"{P}_batch", "🙂", "🙂"),
     ]
