@@ -32,7 +32,7 @@ row = next(r for r in calls["rows"] if r["call"] == "Model(inputs=inputs)")
 call_labels = {o: t(f"{P}.calls_opt_{o}") for o in ("ValueError", "TypeError", "ok")}
 if predict.gate(P, "calls", t(f"{P}.calls_gate"), options=list(call_labels), labels=call_labels,
                 actual=row["error_type"] or "ok",
-                actual_text=f"`{row['error_type']}: {row['error']}`" if not row["ok"] else row["built"]):
+                actual_text=f"`{row['error_type']}: {row['error'].split(': {')[0]}`" if not row["ok"] else row["built"]):
     st.markdown(t(f"{P}.calls_intro"))
     st.dataframe([{t(f"{P}.col_call"): r["call"],
                    t(f"{P}.col_result"): t(f"{P}.built_class", cls=r["built"], n=r["n_layers"]) if r["ok"]
