@@ -295,45 +295,45 @@ shown_text, shown_data = shown["text"], shown["dataset"]
 shown_graph = graphs.from_text(shown_text)
 
 # ----------------------------------------------------------------------------- why not Sequential
-st.subheader(_txt("sequential_title"))
-if r["is_chain"]:
-    st.markdown(_txt("sequential_chain", params=f"{r['sequential_params']:,}", total=f"{r['totals']['params']:,}"))
-    left, right = st.columns(2)
-    left.caption(_txt("functional_code"))
-    left.code("\n".join(line for line in r["code"].splitlines() if " = " in line and ("Input(" in line or "Dense("
-                                                                                      in line or "Model(" in line)
-                        or line.startswith("model = ")), language="python")
-    right.caption(_txt("sequential_code"))
-    right.code(r["sequential"], language="python")
-else:
-    st.markdown(_txt("sequential_no"))
-    for kind, params in r["not_sequential"]:
-        st.markdown("- " + _txt(f"why_{kind}", **params))
+# Beside the editor, under the graph: the editor column is long, the result column stays full.
+with view:
+    st.subheader(_txt("sequential_title"))
+    if r["is_chain"]:
+        st.markdown(_txt("sequential_chain", params=f"{r['sequential_params']:,}", total=f"{r['totals']['params']:,}"))
+        left = right = st.container()
+        left.caption(_txt("functional_code"))
+        left.code(r["functional"], language="python")
+        right.caption(_txt("sequential_code"))
+        right.code(r["sequential"], language="python")
+    else:
+        st.markdown(_txt("sequential_no"))
+        for kind, params in r["not_sequential"]:
+            st.markdown("- " + _txt(f"why_{kind}", **params))
 
-# ----------------------------------------------------------------------------- parameters
-st.subheader(_txt("params_title"))
-if shown_graph is not None and preset == "shared" and r["shared"]:
-    asked = predict.gate(P, "shared_params", _txt("guess_question"), actual=r["totals"]["params"],
-                         actual_text=f"{r['totals']['params']:,}", context=shown_text,
-                         help=_txt("guess_help"))
-else:
-    asked = True
-if asked:
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("common.total_params"), f"{r['totals']['params']:,}")
-    c2.metric(t("common.trainable_params"), f"{r['totals']['trainable']:,}")
-    c3.metric(t("common.non_trainable_params"), f"{r['totals']['non_trainable']:,}")
-    rows = []
-    for row in r["table"]:
-        note = _txt("calls_shared", n=row["calls"], on=row["called_on"]) if row["calls"] > 1 else row["called_on"]
-        rows.append({_txt("col_layer"): row["layer"], _txt("col_type"): row["type"],
-                     _txt("col_shape"): row["output_shape"], _txt("col_params"): row["params"],
-                     _txt("col_arithmetic"): row["arithmetic"], _txt("col_calls"): note})
-    st.dataframe(rows, hide_index=True, width="stretch")
-    for name in r["shared"]:
-        st.info(_txt("reuse_note", layer=name), icon=":material/share:")
-    with st.expander(_txt("summary_title"), icon=":material/terminal:"):
-        st.code(r["summary"], language="text")
+    # ----------------------------------------------------------------------------- parameters
+    st.subheader(_txt("params_title"))
+    if shown_graph is not None and preset == "shared" and r["shared"]:
+        asked = predict.gate(P, "shared_params", _txt("guess_question"), actual=r["totals"]["params"],
+                             actual_text=f"{r['totals']['params']:,}", context=shown_text,
+                             help=_txt("guess_help"))
+    else:
+        asked = True
+    if asked:
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("common.total_params"), f"{r['totals']['params']:,}")
+        c2.metric(t("common.trainable_params"), f"{r['totals']['trainable']:,}")
+        c3.metric(t("common.non_trainable_params"), f"{r['totals']['non_trainable']:,}")
+        rows = []
+        for row in r["table"]:
+            note = _txt("calls_shared", n=row["calls"], on=row["called_on"]) if row["calls"] > 1 else row["called_on"]
+            rows.append({_txt("col_layer"): row["layer"], _txt("col_type"): row["type"],
+                         _txt("col_shape"): row["output_shape"], _txt("col_params"): row["params"],
+                         _txt("col_arithmetic"): row["arithmetic"], _txt("col_calls"): note})
+        st.dataframe(rows, hide_index=True, width="stretch")
+        for name in r["shared"]:
+            st.info(_txt("reuse_note", layer=name), icon=":material/share:")
+        with st.expander(_txt("summary_title"), icon=":material/terminal:"):
+            st.code(r["summary"], language="text")
 
 # ----------------------------------------------------------------------------- training
 st.subheader(_txt("train_title"))

@@ -55,7 +55,7 @@ def describe_graph(ctx, text: str, dataset: str, call_label: str = "call {k} of 
     (our check) or "keras_error" (Keras's own refusal, cleaned).
     """
     from engine.build import build_graph, output_names
-    from engine.codegen import graph_source, is_chain, sequential_lines
+    from engine.codegen import graph_lines, graph_source, is_chain, sequential_lines
     from engine.graph import model_graph, to_dot
     from engine.keras_errors import keras_said
     from engine.table import param_table, summary_text, totals
@@ -86,6 +86,7 @@ def describe_graph(ctx, text: str, dataset: str, call_label: str = "call {k} of 
         "dot": to_dot(model_graph(model, call_label=call_label)),
         "summary": summary_text(model),
         "code": graph_source(g, dataset, comment_shared=shared_comment),
+        "functional": "\n".join(graph_lines(g, shared_comment)),
         "sequential": "\n".join(seq) if seq else None,
         "sequential_params": seq_params,
         "is_chain": is_chain(g),
