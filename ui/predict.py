@@ -146,6 +146,9 @@ def gate(page: str, name: str, question: str, *, actual, actual_text: str,
     if actual is not None or "actual" not in entry:
         entry["actual"] = actual
     committed = entry.get("guess") is not None or entry.get("skipped", False)
+    if entry.get("guess") is not None and st.session_state.get(f"{key}_guess") is None:
+        # Streamlit forgets a widget's value when the learner visits another page: put the guess back.
+        st.session_state[f"{key}_guess"] = entry["guess"]
 
     with st.container(border=True):
         st.markdown(f"**{t('predict.title')}** {question}")

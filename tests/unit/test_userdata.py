@@ -220,6 +220,7 @@ def test_page_trains_on_an_uploaded_csv(lang):
     assert "`(4,)`" in shown and 'Dense(3, activation="softmax")' in shown
     assert translate(lang, f"{P}.model_name", name="multiclass_classifier") in shown
     assert any('pd.read_csv("iris.csv")' in c.value and 'target = "species"' in c.value for c in at.code)
+    at.radio(key=f"{P}_predict_guess").set_value("(5, 3)").run()  # predict() waits for a guess (issue 12 §4)
     charts = [json.loads(el.proto.spec) for el in at.main if getattr(el, "type", "") == "plotly_chart"]
     assert charts[-1]["data"][0]["type"] == "heatmap"  # the confusion matrix
     # The upload lives in this session only: no shared cache holds its bytes or its arrays.
