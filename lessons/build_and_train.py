@@ -129,8 +129,8 @@ def steps(ctx, spec: dict) -> dict:
     """
     import keras
 
-    from engine.build import dense_kwargs, fresh_names, input_kwargs, model_kwargs
-    from engine.codegen import model_lines
+    from engine.build import build_graph_tensors, fresh_names, graph_model_kwargs
+    from engine.codegen import model_lines, variables
 
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
@@ -156,22 +156,13 @@ def steps(ctx, spec: dict) -> dict:
     try:
         if s.seed is not None:
             keras.utils.set_random_seed(s.seed)  # as the generated script does before its first layer
+        g = model_spec.chain_graph(s)
+        names = variables(g)  # inputs / x / outputs, as the code panel names them
         with fresh_names():
-            inputs = keras.Input(**input_kwargs(s))
-            record("inputs", inputs, inputs._keras_history.operation)
-            x = inputs
-            if s.flatten:
-                layer = keras.layers.Flatten()
-                x = layer(x)
-                record("x", x, layer)
-            for d in s.hidden:
-                layer = keras.layers.Dense(d.units, **dense_kwargs(d))
-                x = layer(x)
-                record("x", x, layer)
-            layer = keras.layers.Dense(s.output.units, **dense_kwargs(s.output))
-            outputs = layer(x)
-            record("outputs", outputs, layer)
-            model = keras.Model(inputs=inputs, outputs=outputs, **model_kwargs(s))
+            # The one build path, walked statement by statement.
+            tensors, _ = build_graph_tensors(g, on_node=lambda n, t, layer: record(names[n.id], t, layer))
+            model = keras.Model(inputs=tensors[g.nodes[0].id], outputs=tensors[g.nodes[-1].id],
+                                **graph_model_kwargs(g))
     except Exception as exc:  # Keras's own refusal is the lesson
         return {"ok": False, "keras_error": (type(exc).__name__, str(exc)[:1200])}
     label = f'Model · name="{model.name}" · {model.count_params():,} params'
