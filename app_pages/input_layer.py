@@ -122,9 +122,12 @@ st.markdown(t(f"{P}.dtype_note"))
 st.subheader(t(f"{P}.int_bug_title"))
 int_labels = {o: t(f"{P}.int_opt_{o}") for o in ("same", "error", "scalar")}
 int_actual = "same" if facts["int_ok"] else "error"
+if facts["int_error"]:
+    int_text = "`{}: {}`".format(facts["int_error"][0], facts["int_error"][1].rstrip("."))
+else:
+    int_text = t(f"{P}.int_reveal_ok")
 if predict.gate(P, "int_shape", t(f"{P}.int_gate"), options=list(int_labels), labels=int_labels,
-                actual=int_actual, actual_text=("`{}: {}`".format(*facts["int_error"]) if facts["int_error"]
-                                                else t(f"{P}.int_reveal_ok"))):
+                actual=int_actual, actual_text=int_text):
     st.markdown(t(f"{P}.int_bug_text", int_type=facts["int_type"]))
     st.code("from keras import Input\n\ninputs = Input(shape=(1))   # (1) == 1", language="python")
     keras_says(facts["int_error"])
