@@ -10,7 +10,7 @@ import streamlit as st
 
 from engine import data, graphs
 from engine import spec as model_spec
-from engine.validate import MAX_NODES, MAX_UNITS, SpecError, parse_float, parse_int
+from engine.validate import MAX_NODES, MAX_UNITS, RESERVED, SpecError, check_name, parse_float, parse_int
 from lessons import functional_graphs as jobs
 from ui import charts, live, predict
 from ui.i18n import page_header, spec_error_text, t
@@ -78,7 +78,7 @@ def _edit(node_id: str, what: str) -> None:
         elif what == "act":
             g.node(node_id).activation = None if value == "linear" else value
         elif what == "rate":
-            g.node(node_id).rate = parse_float(value, 0.0, 0.95, "rate")
+            g.node(node_id).rate = parse_float(value, 0.0, 0.95, "rate") + 0.0  # -0 -> 0
         elif what == "model_input":
             ins = g.model_inputs()
             g.inputs = ins + [node_id] if value and node_id not in ins else [i for i in ins if i != node_id or value]
@@ -97,7 +97,7 @@ def _edit(node_id: str, what: str) -> None:
                     o.loss = graphs.loss_for(data.GRAPH_SHAPES[_dataset()]["targets"][value])
                     o.metrics = graphs.metrics_for(o.loss)
                 elif o.node == node_id:
-                    o.weight = parse_float(value, 0.0, 100.0, "loss_weight")
+                    o.weight = parse_float(value, 0.0, 100.0, "loss_weight") + 0.0  # -0 -> 0
     except SpecError as e:
         st.session_state[EDIT_ERROR] = (e.code, e.params)
     _set_graph(g)
@@ -208,7 +208,16 @@ def node_editor(g: model_spec.GraphSpec, dataset: str) -> None:
             st.selectbox(_txt("new_group"), free, key=f"{P}_new_group",
                          format_func=lambda k: f"{k} {data.GRAPH_SHAPES[dataset]['features'][k]}")
         else:
-            st.text_input(_txt("new_name"), "", key=f"{P}_new_name", max_chars=40, placeholder=_txt("new_name_auto"))
+            new_name = st.text_input(_txt("new_name"), "", key=f"{P}_new_name", max_chars=40,
+                                     placeholder=_txt("new_name_auto"))
+            if new_name.strip():  # said at once, not only when "Add" is pressed
+                try:
+                    check_name(new_name, "node_name")
+                    if new_name.strip() in RESERVED or new_name.strip() in {n.id for n in g.nodes}:
+                        raise SpecError("name_duplicate" if new_name.strip() in {n.id for n in g.nodes}
+                                        else "name_reserved", name=new_name.strip())
+                except SpecError as e:
+                    st.error(_error_text(e), icon=":material/error:")
             st.multiselect(_txt("takes"), above, key=f"{P}_new_inputs", help=_txt("takes_help"),
                            placeholder=_txt("takes_none"))
         if op == "Dense":

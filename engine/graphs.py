@@ -52,7 +52,7 @@ PRESET_TEXT = {
 }
 
 _ITEM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([A-Za-z]+)\(([^()]*)\)(?:<([A-Za-z0-9_+]*))?$")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^\d+(\.\d*)?([eE][+-]?\d+)?$")
 _REGRESSION = ("mse", "mae", "huber")
 
 
@@ -118,7 +118,7 @@ def from_text(text: str, seed: int = 0) -> model_spec.GraphSpec:
             continue
         key, _, value = item.partition("=")
         if key == "out":
-            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)>([A-Za-z_][A-Za-z0-9_]*)/([a-z_]+)/([0-9.]+)", value)
+            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)>([A-Za-z_][A-Za-z0-9_]*)/([a-z_]+)/([0-9.eE+-]+)", value)
             if not m:
                 raise SpecError("graph_text", item=item[:60])
             loss = m.group(3)
@@ -152,7 +152,7 @@ def _node_text(n: model_spec.NodeSpec) -> str:
     elif n.op == "Dense":
         args = ",".join([str(n.units), *([n.activation] if n.activation else []), *([] if n.use_bias else ["nobias"])])
     elif n.op == "Dropout":
-        args = f"{float(n.rate):g}"
+        args = f"{abs(float(n.rate)):g}"
     elif n.op == "Reuse":
         args = n.layer or ""
     else:
@@ -166,7 +166,7 @@ def to_text(g: model_spec.GraphSpec) -> str:
     if g.inputs is not None and g.inputs != [n.id for n in g.nodes if n.op == "Input"]:
         items.append("inputs=" + "+".join(g.inputs))
     for o in g.outputs:
-        items.append(f"out={o.node}>{o.target or ''}/{o.loss}/{o.weight:g}")
+        items.append(f"out={o.node}>{o.target or ''}/{o.loss}/{abs(o.weight):g}")
     if g.name:
         items.append(f"name={g.name}")
     return "; ".join(items)
