@@ -58,6 +58,9 @@ CONTROLS = {
         ("text_input", "compile_step_lr", ["0.1", "0.05", "0.02", "0.005", "0.001", "0.03", "0.2"]),
         ("text_input", "compile_step_epochs", [str(e) for e in range(20, 101, 5)]),
     ],
+    "functional_graphs": [
+        ("select_slider", "functional_graphs_epochs", [20, 50, 100, 200]),
+    ],
     "weight_freeze": [
         ("checkbox", "weight_freeze_freeze_dense1", [True, False]),
         ("slider", "weight_freeze_epochs", list(range(1, 11))),

@@ -8,6 +8,9 @@ into the first hidden layer's units field at a random moment within `--spread` =
 change until the script run finished (the newly trained model drawn). Each N starts from an empty
 result cache (as if this change had not been made before today) and uses the pool as it is (warm).
 Memory: peak resident MB of this process and its workers during the round, and at its end.
+Also printed: one rerun of a session with nothing changed (wall and this process's CPU): the
+page's own cost per rerun, which every learner's change multiplies; and the CPU seconds this
+process (sessions' scripts, the pool's dispatcher; not the workers) used during the burst.
 
 What it leaves out: the browser (drawing, the websocket), learners who mistype, and that a real
 class has stragglers who change it a minute later (they would find the result cached). The
@@ -41,6 +44,13 @@ def clear_results() -> None:
     st.cache_data.clear()
 
 
+def page_rerun(at) -> tuple[float, float]:
+    """(wall s, CPU s of this process) of one rerun with nothing changed: the page's own cost."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    at.run()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
 def round_(n: int, value: str, spread: float, seed: int):
     rng = random.Random(seed + n)
     sessions: list = [None] * n
@@ -58,10 +68,12 @@ def round_(n: int, value: str, spread: float, seed: int):
         time.sleep(0.05)
     for th in openers:
         th.join(900)
+    rerun = page_rerun(next(at for at in sessions if at))
     clear_results()
     lat: list = []
     mem = MemoryPeak(every=0.5)
     go = time.perf_counter() + 0.5
+    cpu0 = time.process_time()
 
     def change(i, at):
         time.sleep(max(0.0, go + rng_offsets[i] - time.perf_counter()))
@@ -80,7 +92,8 @@ def round_(n: int, value: str, spread: float, seed: int):
     for th in threads:
         th.join(900)
     mem.stop()
-    return lat, errors, mem
+    busy = (time.process_time() - cpu0, time.perf_counter() - go)  # this process's CPU s, wall s
+    return lat, errors, mem, rerun, busy
 
 
 def main():
@@ -98,11 +111,13 @@ def main():
     at40 = float("nan")
     for n in (int(s) for s in a.ns.split(",")):
         t0 = time.perf_counter()
-        lat, errors, mem = round_(n, a.value, a.spread, a.seed)
+        lat, errors, mem, rerun, busy = round_(n, a.value, a.spread, a.seed)
         p95 = quantile(lat, 0.95)
         print(f"N={n:3d}  changes={len(lat):3d}  p50_s={quantile(lat, 0.5):.2f}  p95_s={p95:.2f}  "
               f"max_s={max(lat, default=float('nan')):.2f}  rss_mb_peak={mem.peak:.0f}  rss_mb_end={mem.last:.0f}  "
-              f"errors={len(errors)}  round_s={time.perf_counter() - t0:.0f}", flush=True)
+              f"errors={len(errors)}  round_s={time.perf_counter() - t0:.0f}  "
+              f"one unchanged rerun: {rerun[0]:.2f} s wall, {rerun[1]:.2f} s CPU; "
+              f"Streamlit-side CPU during the burst {busy[0]:.1f} s in {busy[1]:.1f} s", flush=True)
         for e in errors[:3]:
             print(f"   error: {e}")
         if n == 40:

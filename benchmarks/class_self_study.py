@@ -4,8 +4,8 @@ How the load is generated: N simulated learners, each an AppTest session (the re
 the real page, session state and widgets of its own) in a thread of this one process, which also
 owns the one worker pool every session shares — what one `streamlit run` server is. Learner i
 stays on one of the pages that run Keras (input_layer, dense_layer, outputs_tensor, model_container,
-build_and_train, compile_step, weight_freeze, transfer_learning, fine_tuning; round robin), opens it
-with its defaults, then repeatedly thinks for a random time (exponential, mean `--think` = 15 s;
+build_and_train, compile_step, functional_graphs, weight_freeze, transfer_learning, fine_tuning;
+round robin), opens it with its defaults, then repeatedly thinks for a random time (exponential, mean `--think` = 15 s;
 the first wait uniform so learners do not start in step) and changes one of that page's controls
 to a value of its own (its own random generator: settings differ between learners, and a learner
 does not repeat its current value). Latency = the change until the script run finished (the new
@@ -104,6 +104,11 @@ def main():
               f"max_s={max(secs, default=float('nan')):.2f}  rss_mb_peak={mem.peak:.0f}  rss_mb_end={mem.last:.0f}  "
               f"errors={len(errors)}  step_s={time.perf_counter() - t0:.0f}  slowest="
               + ", ".join(f"{p}:{s:.1f}" for p, s in slowest), flush=True)
+        by_page: dict = {}
+        for page, secs_ in lat:
+            by_page.setdefault(page, []).append(secs_)
+        print("   per page p95_s: " + ", ".join(f"{p}={quantile(v, 0.95):.1f}(n={len(v)})"
+                                             for p, v in sorted(by_page.items())), flush=True)
         for e in errors[:3]:
             print(f"   error: {e}")
         if secs and p95 <= BAR_S and not errors:

@@ -31,7 +31,7 @@ TYPICAL = {
     "home": ("slider", "home_hidden", None),
     **{page: controls[0] for page, controls in CONTROLS.items()},
 }
-ORDER = ["home", "input_layer", "dense_layer", "outputs_tensor", "model_container", "build_and_train",
+ORDER = ["home", "input_layer", "dense_layer", "outputs_tensor", "model_container", "build_and_train", "functional_graphs",
          "compile_step", "weight_freeze", "transfer_learning", "fine_tuning"]
 
 

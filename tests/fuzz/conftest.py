@@ -17,7 +17,7 @@ def _clear_shared_results() -> None:
 
     from ui import live
 
-    live.RESULTS.clear()
+    live.RESULTS.clear()  # the one shared result cache (docs/ARCHITECTURE.md)
     st.cache_data.clear()
 
 
