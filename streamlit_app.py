@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui.client import prewarm, ready
+from ui.live import EngineDown
 from ui.i18n import init_language, language_selector, t
 from ui.share import (
     link_notice,
@@ -68,6 +69,8 @@ if name != "home" and not ready():
     warming.info(t("common.loading_engine"), icon=":material/hourglass_top:")
 try:
     page.run()
+except EngineDown:
+    pass  # the engine's failure is already said on the page; what came before it stays
 finally:
     if warming is not None:
         warming.empty()

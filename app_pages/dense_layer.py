@@ -10,7 +10,7 @@ from lessons.dense_layer import (
     DENSE_REGULARIZERS,
     STACK_MAX_DEPTH,
 )
-from ui import predict
+from ui import live, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import (
     Inputs,
@@ -34,9 +34,10 @@ def _none(v: str):
 page_header(P)
 st.latex(r"\text{output} = \text{activation}(x \cdot W + b)")
 st.markdown(t(f"{P}.formula"))
-sig = lesson(jobs.signature)
-st.markdown(t(f"{P}.signature_text", version=sig["keras_version"], extra=", ".join(f"`{n}`" for n in sig["extra"])))
-st.code(sig["signature"], language="python")
+sig = live.maybe(jobs.signature)
+if sig is not None:  # the page's controls work without it
+    st.markdown(t(f"{P}.signature_text", version=sig["keras_version"], extra=", ".join(f"`{n}`" for n in sig["extra"])))
+    st.code(sig["signature"], language="python")
 
 st.subheader(t(f"{P}.controls"))
 c1, c2 = st.columns(2)

@@ -4,7 +4,7 @@ import streamlit as st
 from engine.spec import DTYPES
 from engine.validate import check_name, format_shape, parse_int, parse_shape
 from lessons import input_layer as jobs
-from ui import predict
+from ui import live, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
 
@@ -18,7 +18,7 @@ def _set_shape(text: str) -> None:
 
 page_header(P)
 st.markdown(t(f"{P}.what"))
-facts = lesson(jobs.facts)
+facts = live.maybe(jobs.facts)
 if facts is not None:  # None: the engine failed, said by lesson()
     DOCUMENT_ARGS = ("shape", "batch_size", "name", "dtype", "sparse", "ragged")
     extra = ", ".join(f"`{n}`" for n in facts["names"] if n not in DOCUMENT_ARGS)

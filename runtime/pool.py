@@ -496,8 +496,8 @@ class Pool(_Sharing):
             parent_sock.close()
             sys.stderr.write(f"kfl pool: cannot start a worker: {exc}\n")
             self._start_failures += 1
-            if self._start_failures >= MAX_START_FAILURES:
-                self._gave_up_at = time.monotonic()
+            self._give_up_if_hopeless(f"cannot start a worker: {exc}")
+            self._top_up()  # the next try (bounded: _top_up stops at MAX_START_FAILURES)
             return
         child_sock.close()
         self._workers.append(_Worker(proc, Connection(parent_sock.detach())))
@@ -555,13 +555,15 @@ class Pool(_Sharing):
             self.restarts += 1
             if not w.ready:
                 self._start_failures += 1
-            if self._start_failures >= MAX_START_FAILURES and not any(x.ready for x in self._workers):
-                # Nothing can run: fail the queue now rather than let every caller time out.
-                self._gave_up_at = time.monotonic()
-                while self._pending:
-                    self._pending.popleft()._finish("failed", error=EngineUnavailable(
-                        f"worker processes exit before they are ready (last exit code {code})"))
+            self._give_up_if_hopeless(f"worker processes exit before they are ready (last exit code {code})")
         self._top_up()
+
+    def _give_up_if_hopeless(self, reason: str) -> None:
+        """Nothing can run: fail the queue now rather than let every caller time out (lock held)."""
+        if self._start_failures >= MAX_START_FAILURES and not any(x.ready for x in self._workers):
+            self._gave_up_at = time.monotonic()
+            while self._pending:
+                self._pending.popleft()._finish("failed", error=EngineUnavailable(reason))
 
     def _handle(self, w: _Worker, msg) -> None:
         kind = msg[0]

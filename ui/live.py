@@ -138,21 +138,42 @@ def _watch_engine() -> None:
         st.rerun()
 
 
+class EngineDown(Exception):
+    """Raised by `quick` after its message: the page cannot go on without this result.
+
+    streamlit_app.py ends the page there quietly, so the text and controls above it stay on
+    screen and no traceback is shown; the watcher reruns the page once the engine is back.
+    """
+
+
 def quick(job, **kwargs):
-    """A quick job through the shared cache: its result, or None after `engine_failed`."""
+    """A quick job through the shared cache: its result; on an engine failure the message is
+    shown and `EngineDown` ends the page at this point (use `maybe` where the page can go on)."""
+    ok, result = _quick(job, kwargs)
+    if not ok:
+        raise EngineDown(target(job))
+    return result
+
+
+def maybe(job, **kwargs):
+    """Like `quick`, but None after the failure message, for a part the page can do without."""
+    return _quick(job, kwargs)[1]
+
+
+def _quick(job, kwargs: dict) -> tuple[bool, Any]:
     check_kwargs(job, kwargs)  # a misspelled keyword is a bug in the page: let it show
     key = key_of(job, kwargs)
     found = RESULTS.get(key)
     if found is not None:
-        return found
+        return True, found
     try:
         result = engine.call(job, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the engine's failure, said once, in words
         engine_failed(exc)
-        return None
+        return False, None
     if cacheable(result):
         RESULTS.put(key, result)
-    return result
+    return True, result
 
 
 # ----------------------------------------------------------------------------- session state
