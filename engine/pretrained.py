@@ -160,7 +160,7 @@ def pretrain(seed: int = SEED, epochs: int = PRETRAIN_EPOCHS, on_epoch=None):
 # ---------------------------------------------------------------- describing models as plain data
 def layer_rows(model) -> list[dict]:
     """One row per layer: name, type, output shape, params, trainable, non-trainable, flag."""
-    from engine.table import count_params, shape_text
+    from engine.table import layer_counts, shape_text
 
     rows = []
     for layer in model.layers:
@@ -174,9 +174,7 @@ def layer_rows(model) -> list[dict]:
                 "layer": layer.name,
                 "type": type(layer).__name__,
                 "output_shape": shape,
-                "params": int(layer.count_params()) if layer.built else 0,
-                "trainable": count_params(layer.trainable_weights),
-                "non_trainable": count_params(layer.non_trainable_weights),
+                **layer_counts(layer),
                 "is_trainable": bool(layer.trainable),
             }
         )

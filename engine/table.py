@@ -69,9 +69,7 @@ def param_table(model, with_calls: bool = False) -> pd.DataFrame:
             "layer": layer.name,
             "type": type(layer).__name__,
             "output_shape": shape,
-            "params": int(layer.count_params()) if layer.built else 0,
-            "trainable": count_params(layer.trainable_weights),
-            "non_trainable": count_params(layer.non_trainable_weights),
+            **layer_counts(layer),
             "arithmetic": arithmetic(layer),
         }
         if with_calls:
@@ -95,3 +93,12 @@ def summary_text(model) -> str:
     lines: list[str] = []
     model.summary(print_fn=lambda s, **_: lines.append(s), line_length=80)
     return "\n".join(lines)
+
+
+def layer_counts(layer) -> dict:
+    """A layer's parameters: all, trainable, non-trainable (weights counted once, however often called)."""
+    return {
+        "params": int(layer.count_params()) if layer.built else 0,
+        "trainable": count_params(layer.trainable_weights),
+        "non_trainable": count_params(layer.non_trainable_weights),
+    }

@@ -39,16 +39,11 @@ def keras_failure(exc: Exception) -> dict:
 MAX_TRAIN_SECONDS = float(os.environ.get("KFL_MAX_TRAIN_SECONDS", "30"))
 
 
-def fit_spec(ctx, s: model_spec.ModelSpec, d: data.Dataset, emit):
-    """Build, compile and train one spec; (model, history) or raises what Keras raises.
-
-    A run that passes MAX_TRAIN_SECONDS stops between chunks with status "time_limit".
-    """
-    from engine.build import build_model, compile_model
-    from engine.fit_fast import fit_fast
-
+def time_capped(ctx):
+    """(cancelled, hit_limit): a `cancelled()` for fit_fast that also stops at MAX_TRAIN_SECONDS;
+    `hit_limit` is non-empty once the cap (not the learner) stopped the run."""
     deadline = time.perf_counter() + MAX_TRAIN_SECONDS
-    hit_limit = []
+    hit_limit: list = []
 
     def cancelled() -> bool:
         if ctx.cancelled():
@@ -57,6 +52,19 @@ def fit_spec(ctx, s: model_spec.ModelSpec, d: data.Dataset, emit):
             hit_limit.append(True)
             return True
         return False
+
+    return cancelled, hit_limit
+
+
+def fit_spec(ctx, s: model_spec.ModelSpec, d: data.Dataset, emit):
+    """Build, compile and train one spec; (model, history) or raises what Keras raises.
+
+    A run that passes MAX_TRAIN_SECONDS stops between chunks with status "time_limit".
+    """
+    from engine.build import build_model, compile_model
+    from engine.fit_fast import fit_fast
+
+    cancelled, hit_limit = time_capped(ctx)
 
     model = build_model(s, validate=False)  # seeds Keras like the generated code does
     compile_model(model, s)

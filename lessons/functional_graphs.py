@@ -106,18 +106,9 @@ def _fit(ctx, g: model_spec.GraphSpec, dataset: str, emit):
     from engine import data
     from engine.build import build_graph
     from engine.fit_fast import fit_fast
-    from engine.train_spec import MAX_TRAIN_SECONDS
+    from engine.train_spec import time_capped
 
-    deadline = time.perf_counter() + MAX_TRAIN_SECONDS
-    hit_limit = []
-
-    def cancelled() -> bool:
-        if ctx.cancelled():
-            return True
-        if time.perf_counter() > deadline:
-            hit_limit.append(True)
-            return True
-        return False
+    cancelled, hit_limit = time_capped(ctx)
 
     d = data.load_graph(dataset, g.seed)
     x, y = graph_data(g, d)
