@@ -190,7 +190,7 @@ class Outcome:
     done: int = 0  # how far a stopped run got (in `total`'s units)
 
 
-class _Running(tuple):
+class SessionJob(tuple):
     """(run key, ticket) kept in a session; when the session goes away, so does its job.
 
     Streamlit drops a session's state some time after its browser tab closes; the job that
@@ -248,7 +248,7 @@ def start(slot: str, job, args: dict) -> None:
     _drop_running(state)
     if RESULTS.get(key) is None and key not in state["stopped"] and state["failed"] != key:
         try:
-            state["job"] = _Running(key, engine.share(job, args, owner=_owner(slot)))
+            state["job"] = SessionJob(key, engine.share(job, args, owner=_owner(slot)))
         except Exception:  # noqa: BLE001 - `run` tries again and says why
             pass
 
@@ -284,7 +284,7 @@ def run(slot: str, job, args: dict, *, total: int, figure: Callable | None = Non
         return _show_failure(slot, state, out, None)
     if state["job"] is None:
         try:
-            state["job"] = _Running(key, engine.share(job, args, owner=_owner(slot)))
+            state["job"] = SessionJob(key, engine.share(job, args, owner=_owner(slot)))
         except Exception as exc:  # noqa: BLE001 - the pool could not take the job
             return _show_failure(slot, state, out, exc)
     messages = _stream(slot, state["job"][1], out, total, figure, done_of or len, stop_button)

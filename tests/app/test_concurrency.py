@@ -75,10 +75,10 @@ def test_a_session_that_leaves_cancels_its_training():
 
     from engine import spec as model_spec
     from ui import client as engine
-    from ui.live_training import _Running
+    from ui.live import SessionJob
 
-    job = engine.submit(spec_jobs.train_spec, spec=model_spec.recommended().replace(epochs=500).to_dict(), dataset="curve")
-    state = {"build_and_train__train_job": _Running("k", job)}
+    job = engine.share(spec_jobs.train_spec, dict(spec=model_spec.recommended().replace(epochs=500).to_dict(), dataset="curve"))
+    state = {"live__build_and_train.train": {"job": SessionJob("k", job)}}
     del state  # what Streamlit does with a closed session's state
     gc.collect()
     assert job.cancel_requested
