@@ -54,23 +54,33 @@ SEEDED = {"glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "random_
 DENSE_REGULARIZERS = (None, "l1", "l2", "l1_l2")
 
 
-def _initializer(name: str, seed: int):
-    import keras
+class _KerasCall(CodeExpr):
+    """A keyword value made by a Keras constructor: one description gives both the object and its source."""
 
-    cls = getattr(keras.initializers, INIT_CLASSES[name])
+    def __init__(self, path: str, **kwargs):
+        self.path, self.kwargs = path, kwargs
+        super().__init__(f"keras.{path}({kw_text(kwargs)})")
+
+    def make(self):
+        import keras
+
+        obj = keras
+        for part in self.path.split("."):
+            obj = getattr(obj, part)
+        return obj(**self.kwargs)
+
+
+def _initializer(name: str, seed: int):
+    """A seeded initializer as its class (so `seed=` shows in the code), the others by name."""
     if name in SEEDED:
-        return cls(seed=seed), CodeExpr(f"keras.initializers.{INIT_CLASSES[name]}(seed={seed})")
-    return cls(), name
+        return _KerasCall(f"initializers.{INIT_CLASSES[name]}", seed=seed)
+    return name
 
 
 def _regularizer(name):
-    import keras
-
-    if name is None:
-        return None, None
     if name == "l1_l2":
-        return keras.regularizers.L1L2(l1=0.01, l2=0.01), CodeExpr("keras.regularizers.L1L2(l1=0.01, l2=0.01)")
-    return keras.regularizers.get(name), name
+        return _KerasCall("regularizers.L1L2", l1=0.01, l2=0.01)
+    return name
 
 
 def _sample(seed: int, n: int) -> np.ndarray:
@@ -80,6 +90,101 @@ def _sample(seed: int, n: int) -> np.ndarray:
 
 def _fmt(v: float) -> str:
     return f"{v:.3f}".replace("-0.000", "0.000")
+
+
+def _dense_description(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, seed,
+                       name) -> dict:
+    """Dense()'s keyword arguments as the code spells them (values may be `_KerasCall`s)."""
+    kw: dict = {}
+    if activation is not None:
+        kw["activation"] = activation
+    if not use_bias:
+        kw["use_bias"] = False
+    # Always spelled out: the default glorot_uniform draws W at random too, and the seed makes it repeatable.
+    kw["kernel_initializer"] = _initializer(kernel_initializer, seed)
+    if use_bias and bias_initializer != "zeros":
+        kw["bias_initializer"] = _initializer(bias_initializer, seed + 1)
+    if kernel_regularizer is not None:
+        kw["kernel_regularizer"] = _regularizer(kernel_regularizer)
+    if name:
+        kw["name"] = name
+    return kw
+
+
+def _keras_kwargs(description: dict) -> dict:
+    """The description's values as the Keras objects they spell."""
+    return {k: v.make() if isinstance(v, _KerasCall) else v for k, v in description.items()}
+
+
+def _dense_code(in_features: int, units: int, description: dict, use_bias: bool, x: np.ndarray) -> str:
+    x_text = "[[" + ", ".join(f"{v:g}" for v in x) + "]]"
+    return "\n".join(
+        [
+            "import numpy as np",
+            "import keras",
+            "from keras import Input",
+            "from keras.layers import Dense",
+            "",
+            f"inputs = Input(shape=({in_features},))",
+            f"layer = Dense({units}{', ' if description else ''}{kw_text(description)})",
+            "outputs = layer(inputs)",
+            "W = layer.kernel.numpy()" + ("" if not use_bias else "      # b = layer.bias.numpy()"),
+            "print(W.shape, layer.count_params())",
+            f'x = np.array({x_text}, dtype="float32")',
+            "print(layer(x))",
+        ]
+    )
+
+
+def _check_dense(in_features, units, activation, kernel_initializer, bias_initializer, kernel_regularizer, seed,
+                 name) -> tuple:
+    """The arguments checked (SpecError on a bad one): (in_features, units, seed, name)."""
+    in_features = check_int(in_features, 1, DENSE_MAX_IN, "in_features")
+    units = check_int(units, 1, DENSE_MAX_UNITS, "units")
+    if activation is not None:
+        check_choice(activation, model_spec.ACTIVATIONS, "activation")
+    check_choice(kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
+    check_choice(bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
+    check_choice(kernel_regularizer, DENSE_REGULARIZERS, "kernel_regularizer")
+    return in_features, units, check_int(seed, 0, SEED_MAX, "seed"), check_name(name)
+
+
+def _penalty_formula(kernel_regularizer, W: np.ndarray) -> float | None:
+    """The regularizer's penalty recomputed in numpy from W."""
+    l1, l2 = 0.01 * float(np.abs(W).sum()), 0.01 * float((W**2).sum())
+    return {"l1": l1, "l2": l2, "l1_l2": l1 + l2}.get(kernel_regularizer)
+
+
+def _steps(x, W, xw, b, z, a, units: int) -> list[dict]:
+    """Wx+b spelled out for the first STEP_ROWS units."""
+    steps = []
+    for j in range(min(units, STEP_ROWS)):
+        terms = " + ".join(f"({_fmt(x[i])})×({_fmt(W[i, j])})" for i in range(len(x)))
+        steps.append({"unit": j, "terms": terms, "wx": float(xw[j]), "b": None if b is None else float(b[j]),
+                      "z": float(z[j]), "a": float(a[j])})
+    return steps
+
+
+def _arithmetic_fields(layer, activation, kernel_regularizer, x: np.ndarray, units: int) -> dict:
+    """W, b, the sample's Wx+b by hand and by Keras, and the regularizer's penalty."""
+    import keras
+
+    W = np.asarray(layer.kernel.numpy(), dtype="float64")
+    b = np.asarray(layer.bias.numpy(), dtype="float64") if layer.use_bias else None
+    y_keras = np.asarray(layer(x[None, :]))[0].astype("float64")
+    xw = x.astype("float64") @ W
+    z = xw + (b if b is not None else 0.0)
+    a = np.asarray(keras.activations.get(activation)(z[None, :].astype("float32")))[0].astype("float64")
+    return {
+        "W": W.tolist(),
+        "b": None if b is None else b.tolist(),
+        "x": x.tolist(),
+        "steps": _steps(x, W, xw, b, z, a, units),
+        "y_keras": y_keras.tolist(),
+        "max_diff": float(np.max(np.abs(y_keras - a))),
+        "penalty": float(sum(float(v) for v in layer.losses)) if layer.losses else None,
+        "penalty_formula": _penalty_formula(kernel_regularizer, W),
+    }
 
 
 @job
@@ -108,90 +213,18 @@ def dense_layer(
         except Exception as exc:
             return {"ok": False, "keras_error": keras_said(exc)}
     try:
-        in_features = check_int(in_features, 1, DENSE_MAX_IN, "in_features")
-        units = check_int(units, 1, DENSE_MAX_UNITS, "units")
-        if activation is not None:
-            check_choice(activation, model_spec.ACTIVATIONS, "activation")
-        check_choice(kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
-        check_choice(bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
-        check_choice(kernel_regularizer, DENSE_REGULARIZERS, "kernel_regularizer")
-        seed = check_int(seed, 0, SEED_MAX, "seed")
-        name = check_name(name)
+        in_features, units, seed, name = _check_dense(in_features, units, activation, kernel_initializer,
+                                                      bias_initializer, kernel_regularizer, seed, name)
     except SpecError as e:
         return rejected(e)
 
-    k_init, k_code = _initializer(kernel_initializer, seed)
-    b_init, b_code = _initializer(bias_initializer, seed + 1)
-    reg, reg_code = _regularizer(kernel_regularizer)
-    kwargs: dict = {}
-    code_kw: dict = {}
-    if activation is not None:
-        kwargs["activation"] = code_kw["activation"] = activation
-    if not use_bias:
-        kwargs["use_bias"] = code_kw["use_bias"] = False
-    # Always spelled out: the default glorot_uniform draws W at random too, and the seed makes it repeatable.
-    kwargs["kernel_initializer"], code_kw["kernel_initializer"] = k_init, k_code
-    if use_bias and bias_initializer != "zeros":
-        kwargs["bias_initializer"], code_kw["bias_initializer"] = b_init, b_code
-    if reg is not None:
-        kwargs["kernel_regularizer"], code_kw["kernel_regularizer"] = reg, reg_code
-    if name:
-        kwargs["name"] = code_kw["name"] = name
-
+    description = _dense_description(activation, use_bias, kernel_initializer, bias_initializer,
+                                     kernel_regularizer, seed, name)
     with fresh_names():
         inputs = keras.Input(shape=(in_features,))
-        layer = keras.layers.Dense(units, **kwargs)
+        layer = keras.layers.Dense(units, **_keras_kwargs(description))
         outputs = layer(inputs)
-    W = np.asarray(layer.kernel.numpy(), dtype="float64")
-    b = np.asarray(layer.bias.numpy(), dtype="float64") if use_bias else None
-
     x = _sample(seed, in_features)
-    y_keras = np.asarray(layer(x[None, :]))[0].astype("float64")
-    xw = x.astype("float64") @ W
-    z = xw + (b if b is not None else 0.0)
-    act = keras.activations.get(activation)
-    a = np.asarray(act(z[None, :].astype("float32")))[0].astype("float64")
-    penalty = float(sum(float(v) for v in layer.losses)) if layer.losses else None
-    if kernel_regularizer == "l1":
-        penalty_formula = 0.01 * float(np.abs(W).sum())
-    elif kernel_regularizer == "l2":
-        penalty_formula = 0.01 * float((W**2).sum())
-    elif kernel_regularizer == "l1_l2":
-        penalty_formula = 0.01 * float(np.abs(W).sum()) + 0.01 * float((W**2).sum())
-    else:
-        penalty_formula = None
-
-    steps = []
-    for j in range(min(units, STEP_ROWS)):
-        terms = " + ".join(f"({_fmt(x[i])})×({_fmt(W[i, j])})" for i in range(in_features))
-        steps.append(
-            {
-                "unit": j,
-                "terms": terms,
-                "wx": float(xw[j]),
-                "b": None if b is None else float(b[j]),
-                "z": float(z[j]),
-                "a": float(a[j]),
-            }
-        )
-
-    x_text = "[[" + ", ".join(f"{v:g}" for v in x) + "]]"
-    code = "\n".join(
-        [
-            "import numpy as np",
-            "import keras",
-            "from keras import Input",
-            "from keras.layers import Dense",
-            "",
-            f"inputs = Input(shape=({in_features},))",
-            f"layer = Dense({units}{', ' if code_kw else ''}{kw_text(code_kw)})",
-            "outputs = layer(inputs)",
-            "W = layer.kernel.numpy()" + ("" if not use_bias else "      # b = layer.bias.numpy()"),
-            "print(W.shape, layer.count_params())",
-            f'x = np.array({x_text}, dtype="float32")',
-            "print(layer(x))",
-        ]
-    )
     return {
         "ok": True,
         "layer_name": layer.name,
@@ -200,15 +233,8 @@ def dense_layer(
         "bias_shape": list(layer.bias.shape) if use_bias else None,
         "params": int(layer.count_params()),
         "arithmetic": arithmetic(layer),
-        "W": W.tolist(),
-        "b": None if b is None else b.tolist(),
-        "x": x.tolist(),
-        "steps": steps,
-        "y_keras": y_keras.tolist(),
-        "max_diff": float(np.max(np.abs(y_keras - a))),
-        "penalty": penalty,
-        "penalty_formula": penalty_formula,
-        "code": code,
+        **_arithmetic_fields(layer, activation, kernel_regularizer, x, units),
+        "code": _dense_code(in_features, units, description, use_bias, x),
         "in_features": in_features,
         "units": units,
     }
@@ -240,6 +266,28 @@ def activation_curve(ctx, activation: str | None = "relu", lo: float = -5.0, hi:
             "pairwise": activation == "softmax", "name": activation or "linear"}
 
 
+def _stack_spec(activation, depth: int, width: int, seed: int) -> model_spec.ModelSpec:
+    """Input(1) -> `depth` x Dense(width, activation) -> Dense(1), Adam(0.02) on mse; Keras names everything."""
+    return model_spec.ModelSpec(input_shape=(1,), input_name=None,
+                                hidden=[model_spec.DenseSpec(width, activation) for _ in range(depth)],
+                                output=model_spec.DenseSpec(1, None), name=None, learning_rate=0.02, loss="mse",
+                                seed=seed)
+
+
+def _collapse(model, grid: np.ndarray, pred: np.ndarray) -> dict:
+    """The linear stack multiplied out into one slope and intercept, and how far the model is from that line."""
+    w_eff = np.eye(1)
+    b_eff = np.zeros(1)
+    for layer in (layer for layer in model.layers if type(layer).__name__ == "Dense"):
+        W = layer.kernel.numpy().astype("float64")
+        b = layer.bias.numpy().astype("float64")
+        b_eff = b_eff @ W + b
+        w_eff = w_eff @ W
+    collapsed = grid[:, 0].astype("float64") * w_eff[0, 0] + b_eff[0]
+    return {"collapsed": [float(w_eff[0, 0]), float(b_eff[0])],
+            "collapse_max_diff": float(np.max(np.abs(collapsed - pred)))}
+
+
 @job
 def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: int = 16, steps: int = 300,
                     seed: int = 0) -> dict:
@@ -248,9 +296,7 @@ def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: i
     With no activation, the stack is one matrix product: the job multiplies the kernels
     out and checks the trained model against that single straight line.
     """
-    import keras
-
-    from engine.build import fresh_names
+    from engine.build import build_model
 
     try:
         if activation is not None:
@@ -262,15 +308,7 @@ def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: i
     except SpecError as e:
         return rejected(e)
     x, y = curve_sample(seed)
-    keras.utils.set_random_seed(seed)
-    with fresh_names():
-        inputs = keras.Input(shape=(1,))
-        h = inputs
-        for _ in range(depth):
-            h = keras.layers.Dense(width, activation=activation)(h)
-        outputs = keras.layers.Dense(1)(h)
-        model = keras.Model(inputs, outputs)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse")
+    model = build_model(_stack_spec(activation, depth, width, seed), compile=True, validate=False)
     losses = fit_steps(model, x, y, steps)
     grid = np.linspace(-3, 3, 121, dtype="float32")[:, None]
     pred = run_eager(model, grid)[:, 0].astype("float64")
@@ -294,18 +332,8 @@ def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: i
         "line": [float(slope_ls), float(icept_ls)],
         "max_second_diff": float(np.max(np.abs(np.diff(pred, 2)))),
     }
-    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
     if activation in (None, "linear"):
-        w_eff = np.eye(1)
-        b_eff = np.zeros(1)
-        for layer in dense:
-            W = layer.kernel.numpy().astype("float64")
-            b = layer.bias.numpy().astype("float64")
-            b_eff = b_eff @ W + b
-            w_eff = w_eff @ W
-        collapsed = grid[:, 0].astype("float64") * w_eff[0, 0] + b_eff[0]
-        out["collapsed"] = [float(w_eff[0, 0]), float(b_eff[0])]
-        out["collapse_max_diff"] = float(np.max(np.abs(collapsed - pred)))
+        out.update(_collapse(model, grid, pred))
     return out
 
 

@@ -20,6 +20,49 @@ from engine.validate import (
 from runtime.jobs import job
 
 
+def _input_kwargs(dims, batch_size, name, dtype, sparse, ragged) -> dict:
+    """Input()'s keyword arguments: the call that runs and the code that shows it."""
+    kwargs: dict = {}
+    if dims is not None:
+        kwargs["shape"] = dims
+    if batch_size is not None:
+        kwargs["batch_size"] = batch_size
+    if name:
+        kwargs["name"] = name
+    if dtype:
+        kwargs["dtype"] = dtype
+    if sparse:
+        kwargs["sparse"] = True
+    if ragged:
+        kwargs["ragged"] = True
+    return kwargs
+
+
+def _no_data_error(t):
+    """What Keras says when a KerasTensor is asked for values (None if it gives some)."""
+    try:
+        np.asarray(t)
+        return None
+    except Exception as exc:  # a KerasTensor has no values: Keras says so itself
+        return keras_said(exc)
+
+
+def _other_batch(t, dims, batch_size: int) -> dict:
+    """Does a fixed batch_size refuse a batch of another size? Ask the installed Keras."""
+    import keras
+
+    from engine.build import fresh_names
+
+    n = batch_size + 1
+    try:
+        with fresh_names():
+            probe = keras.Model(t, t)
+        out = probe(np.zeros((n, *dims), dtype=t.dtype))
+        return {"n": n, "ok": True, "shape": list(np.asarray(out).shape), "error": None}
+    except Exception as exc:
+        return {"n": n, "ok": False, "shape": None, "error": keras_said(exc)}
+
+
 @job
 def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse=False, ragged=False) -> dict:
     """Call `keras.Input(...)` with these arguments and report the KerasTensor it returns.
@@ -41,43 +84,14 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
     except SpecError as e:
         return rejected(e)
 
-    kwargs: dict = {}
-    if dims is not None:
-        kwargs["shape"] = dims
-    if batch_size is not None:
-        kwargs["batch_size"] = batch_size
-    if name:
-        kwargs["name"] = name
-    if dtype:
-        kwargs["dtype"] = dtype
-    if sparse:
-        kwargs["sparse"] = True
-    if ragged:
-        kwargs["ragged"] = True
+    kwargs = _input_kwargs(dims, batch_size, name, dtype, sparse, ragged)
     code = "\n".join(["from keras import Input", "", f"inputs = Input({kw_text(kwargs)})", "print(inputs)"])
-
     with fresh_names():
         try:
             t = keras.Input(**kwargs)
         except Exception as exc:  # Keras's refusal is the lesson
             return {"ok": False, "keras_error": keras_said(exc), "code": code, "backend": keras.backend.backend()}
         layer = t._keras_history.operation
-    try:
-        np.asarray(t)
-        no_data = None
-    except Exception as exc:  # a KerasTensor has no values: Keras says so itself
-        no_data = keras_said(exc)
-    other_batch = None
-    if batch_size is not None and not sparse and not ragged:
-        # Does a fixed batch_size refuse a batch of another size? Ask the installed Keras.
-        n = batch_size + 1
-        try:
-            with fresh_names():
-                probe = keras.Model(t, t)
-            out = probe(np.zeros((n, *dims), dtype=t.dtype))
-            other_batch = {"n": n, "ok": True, "shape": list(np.asarray(out).shape), "error": None}
-        except Exception as exc:
-            other_batch = {"n": n, "ok": False, "shape": None, "error": keras_said(exc)}
     return {
         "ok": True,
         "repr": repr(t),
@@ -92,8 +106,9 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
         "layer_type": type(layer).__name__,
         "sparse": bool(t.sparse),
         "ragged": bool(getattr(t, "ragged", False)),
-        "no_data_error": no_data,
-        "other_batch": other_batch,
+        "no_data_error": _no_data_error(t),
+        "other_batch": _other_batch(t, dims, batch_size) if batch_size is not None and not sparse and not ragged
+        else None,
         "code": code,
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,

@@ -8,6 +8,7 @@ process pays for TensorFlow only when a lesson needs it.
 from __future__ import annotations
 
 from engine import spec as model_spec
+from engine.codegen import CodeExpr, kw_text, model_lines
 from engine.keras_errors import keras_said
 from engine.validate import SpecError, check_choice, check_name, rejected
 from runtime.jobs import job
@@ -17,45 +18,42 @@ OUTPUT_CHOICES = ("outputs", "x", None)
 CALL_STYLES = ("keyword", "positional")
 
 
-# ---------------------------------------------------------------- Input()
-
-
-# ---------------------------------------------------------------- Dense()
-
-
-# ---------------------------------------------------------------- training helper
-
-
-# ---------------------------------------------------------------- hidden vs output
-
-
-# ---------------------------------------------------------------- outputs tensor / heads
-
-
 # ---------------------------------------------------------------- Model()
 
-def _container_code(spec, inputs_choice, outputs_choice, style, name, trainable) -> tuple[str, str]:
-    """(the tensor-building lines, the Model(...) call as the learner chose it)."""
-    from engine.codegen import model_lines
+def _model_call(inputs_choice, outputs_choice, style: str, spec) -> tuple[list[str], dict]:
+    """Model()'s arguments as the learner chose them: (positional variable names, keywords).
 
+    A tensor keyword is a `CodeExpr` naming its variable; name / trainable come from the spec.
+    """
+    from engine.build import model_kwargs
+
+    positional: list[str] = []
+    keywords: dict = {}
+    for key, choice in (("inputs", inputs_choice), ("outputs", outputs_choice)):
+        if choice is None:
+            continue
+        if style == "positional":
+            positional.append(choice)
+        else:
+            keywords[key] = CodeExpr(choice)
+    keywords.update(model_kwargs(spec))
+    return positional, keywords
+
+
+def _container_code(spec, positional: list[str], keywords: dict) -> tuple[str, str]:
+    """(the tensor-building lines, the Model(...) call as the learner chose it)."""
     lines = ["from keras import Input, Model", "from keras.layers import Dense", ""]
     lines += model_lines(spec)[:-1]
-    args: list[str] = []
-    if style == "positional":
-        if inputs_choice:
-            args.append(inputs_choice)
-        if outputs_choice:
-            args.append(outputs_choice)
-    else:
-        if inputs_choice:
-            args.append(f"inputs={inputs_choice}")
-        if outputs_choice:
-            args.append(f"outputs={outputs_choice}")
-    if name:
-        args.append(f'name="{name}"')
-    if not trainable:
-        args.append("trainable=False")
+    args = [*positional, *([kw_text(keywords)] if keywords else [])]
     return "\n".join(lines), f"model = Model({', '.join(args)})\nmodel.summary()"
+
+
+def _call_model(tensors: dict, positional: list[str], keywords: dict):
+    """Run the same Model(...) call the code shows, on the real tensors."""
+    import keras
+
+    kwargs = {k: tensors[v.src] if isinstance(v, CodeExpr) else v for k, v in keywords.items()}
+    return keras.Model(*[tensors[v] for v in positional], **kwargs)
 
 
 def _summary(model, width: int) -> str:
@@ -63,6 +61,44 @@ def _summary(model, width: int) -> str:
     lines: list[str] = []
     model.summary(print_fn=lambda s, **_: lines.append(s), line_length=width)
     return "\n".join(lines)
+
+
+def _empty_fields(model) -> dict:
+    """Model() with no tensors is a bare subclassing-style shell: no layers, nothing to run."""
+    try:
+        model.count_params()
+        error = None
+    except Exception as exc:
+        error = keras_said(exc)
+    return {"empty_error": error, "empty": True}
+
+
+def _model_fields(model) -> dict:
+    from engine.graph import model_graph, to_dot
+    from engine.table import param_table, shape_text, totals
+
+    return {
+        "empty": False,
+        "table": param_table(model).to_dict("records"),
+        "totals": totals(model),
+        "dot": to_dot(model_graph(model)),
+        "names": [layer.name for layer in model.layers],
+        "output_shape": shape_text(model.output.shape),
+        "layer_trainable": [[layer.name, bool(layer.trainable)] for layer in model.layers],
+    }
+
+
+def _setter_layer_trainable(inputs, model) -> list:
+    """Model(trainable=False) leaves each layer's own flag alone; the property setter on a
+    model built without it does not. Done last: the layers are shared with the learner's model."""
+    import keras
+
+    from engine.build import fresh_names
+
+    with fresh_names():
+        other = keras.Model(inputs, model.outputs[0])
+    other.trainable = False
+    return [[layer.name, bool(layer.trainable)] for layer in other.layers]
 
 
 @job
@@ -76,8 +112,6 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
     import keras
 
     from engine.build import build_tensors, fresh_names
-    from engine.graph import model_graph, to_dot
-    from engine.table import param_table, shape_text, totals
 
     try:
         check_choice(inputs_choice, INPUT_CHOICES, "inputs")
@@ -89,60 +123,24 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         return rejected(e)
 
     spec = model_spec.recommended().replace(name=name, trainable=trainable)
-    tensors_code, call_code = _container_code(spec, inputs_choice, outputs_choice, style, name, trainable)
-    code = tensors_code + "\n" + call_code
+    positional, keywords = _model_call(inputs_choice, outputs_choice, style, spec)
+    tensors_code, call_code = _container_code(spec, positional, keywords)
+    codes = {"code": tensors_code + "\n" + call_code, "tensors_code": tensors_code, "call_code": call_code}
     with fresh_names():
         inputs, steps, outputs = build_tensors(spec)
-        tensors = {"inputs": inputs, "x": steps[-1], "outputs": outputs}
-        args, kwargs = [], {}
-        chosen = [("inputs", inputs_choice), ("outputs", outputs_choice)]
-        for key, choice in chosen:
-            if choice is None:
-                continue
-            if style == "positional":
-                args.append(tensors[choice])
-            else:
-                kwargs[key] = tensors[choice]
-        if name:
-            kwargs["name"] = name
-        if not trainable:
-            kwargs["trainable"] = False
         try:
-            model = keras.Model(*args, **kwargs)
+            model = _call_model({"inputs": inputs, "x": steps[-1], "outputs": outputs}, positional, keywords)
         except Exception as exc:  # the lesson: what Keras says when a mandatory tensor is missing
-            return {"ok": False, "keras_error": keras_said(exc), "code": code, "tensors_code": tensors_code,
-                    "call_code": call_code}
+            return {"ok": False, "keras_error": keras_said(exc), **codes}
         # Built after the learner's model, so theirs gets the name a fresh session would give it.
         full_params = int(keras.Model(inputs, outputs).count_params())
-    base = {"ok": True, "code": code, "tensors_code": tensors_code, "call_code": call_code, "model_name": model.name, "model_type": type(model).__name__,
+    base = {"ok": True, **codes, "model_name": model.name, "model_type": type(model).__name__,
             "n_layers": len(model.layers), "summary": _summary(model, 62), "full_params": full_params}
     if not model.layers:
-        # Model() with no tensors is a bare subclassing-style shell: no layers, nothing to run.
-        try:
-            model.count_params()
-            base["empty_error"] = None
-        except Exception as exc:
-            base["empty_error"] = keras_said(exc)
-        base["empty"] = True
-        return base
-    base.update(
-        {
-            "empty": False,
-            "table": param_table(model).to_dict("records"),
-            "totals": totals(model),
-            "dot": to_dot(model_graph(model)),
-            "names": [layer.name for layer in model.layers],
-            "output_shape": shape_text(model.output.shape),
-            "layer_trainable": [[layer.name, bool(layer.trainable)] for layer in model.layers],
-        }
-    )
+        return {**base, **_empty_fields(model)}
+    base.update(_model_fields(model))
     if not trainable:
-        # Model(trainable=False) leaves each layer's own flag alone; the property setter on a
-        # model built without it does not. Done last: the layers are shared with the learner's model.
-        with fresh_names():
-            other = keras.Model(inputs, model.outputs[0])
-        other.trainable = False
-        base["setter_layer_trainable"] = [[layer.name, bool(layer.trainable)] for layer in other.layers]
+        base["setter_layer_trainable"] = _setter_layer_trainable(inputs, model)
     return base
 
 
