@@ -33,6 +33,7 @@ import collections
 import pickle
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -214,11 +215,12 @@ def _state(slot: str) -> dict:
                                                           "good": None})
 
 
-def _owner(slot: str) -> str | None:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return f"{ctx.session_id}:{slot}" if ctx is not None else None
+def _owner(slot: str) -> str:
+    """Who may replace this job: this session's slot. A token kept in the session's own state,
+    not Streamlit's session id: AppTest gives every session the same id, and then learners in a
+    load test (or a test of ten sessions) would replace each other's queued jobs."""
+    token = st.session_state.setdefault("live__owner", uuid.uuid4().hex)
+    return f"{token}:{slot}"
 
 
 def stop(slot: str) -> None:

@@ -7,7 +7,7 @@ from tests.conftest import open_page, texts
 from ui.text import translate
 
 N = 10
-RESULTS_SLOT = "build_and_train__train_results"
+RESULTS_SLOT = "live__build_and_train.train"  # ui.live keeps a slot's last good result here
 
 
 def _learner(i: int, out: dict):
@@ -49,7 +49,7 @@ def test_ten_sessions_build_and_train_at_once():
 
 
 def _history_lengths(at) -> set:
-    """Epoch counts of the histories this session holds (wherever live_training keeps them)."""
+    """Epoch counts of the histories this session holds (its live slot: the run and its last good result)."""
     found = set()
 
     def walk(v, depth=0):
