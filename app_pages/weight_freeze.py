@@ -4,7 +4,7 @@ import streamlit as st
 
 from lessons import weight_freeze as jobs
 from ui import charts, freeze_view, predict
-from ui.i18n import page_header, t
+from ui.i18n import page_header, t, text_columns
 
 P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
@@ -14,13 +14,7 @@ page_header(P)
 tabs = st.tabs([t(f"{P}.tab_{name}") for name in ("meaning", "live", "train", "mistake", "summary")])
 with tabs[0]:
     st.markdown(t(f"{P}.meaning"))
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t(f"{P}.analogy_title"))
-        st.markdown(t(f"{P}.analogy"))
-    with right:
-        st.subheader(t(f"{P}.layers_title"))
-        st.markdown(t(f"{P}.layers"))
+    text_columns(f"{P}.analogy", f"{P}.layers")
 
 
 # ---------------------------------------------------------------- per-layer toggles
@@ -212,10 +206,4 @@ with tabs[3]:
 with tabs[4]:
     st.header(t(f"{P}.usecases_title"))
     st.markdown(t(f"{P}.usecases"))
-    a, b = st.columns(2)
-    with a:
-        st.subheader(t(f"{P}.oneliners_title"))
-        st.markdown(t(f"{P}.oneliners"))
-    with b:
-        st.subheader(t(f"{P}.tldr_title"))
-        st.markdown(t(f"{P}.tldr"))
+    text_columns(f"{P}.oneliners", f"{P}.tldr")

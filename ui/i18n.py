@@ -62,3 +62,11 @@ def page_header(page: str) -> None:
     """Title and introduction of a page, from content/<lang>/<page>.toml."""
     st.title(t(f"{page}.title"))
     st.markdown(t(f"{page}.intro"))
+
+
+def text_columns(*keys: str) -> None:
+    """Texts side by side, each under its own subheader (`<key>_title` above `<key>`)."""
+    for col, key in zip(st.columns(len(keys)), keys):
+        with col:
+            st.subheader(t(f"{key}_title"))
+            st.markdown(t(key))
