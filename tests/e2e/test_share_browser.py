@@ -74,6 +74,8 @@ def test_the_keras_download_is_the_model_on_screen(browser, server, tmp_path):  
     page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
     page.goto(f"{server}/{P}?lang=bn&build_and_train_units_0=32&build_and_train_epochs=20")
     wait_ready(page)
+    # The downloads sit in the page's "advanced" section, folded by default.
+    page.get_by_text(translate("bn", f"{P}.advanced_exports")).first.click()
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name=translate("bn", f"{P}.dl_model")).click()
     assert info.value.suggested_filename == "regression_model.keras"
