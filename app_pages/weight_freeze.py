@@ -24,22 +24,13 @@ with tabs[1]:
     st.info(t(f"{P}.demo_note"), icon=":material/info:")
     cols = st.columns(len(LAYERS))
     frozen = []
-    with cols[0]:
-        if st.checkbox(t(f"{P}.freeze_label", layer="conv1"), value=True, key="weight_freeze_freeze_conv1",
-                       help=t(f"{P}.freeze_help", layer="conv1"), bind="query-params"):
-            frozen.append("conv1")
-    with cols[1]:
-        if st.checkbox(t(f"{P}.freeze_label", layer="conv2"), value=True, key="weight_freeze_freeze_conv2",
-                       help=t(f"{P}.freeze_help", layer="conv2"), bind="query-params"):
-            frozen.append("conv2")
-    with cols[2]:
-        if st.checkbox(t(f"{P}.freeze_label", layer="dense1"), value=False, key="weight_freeze_freeze_dense1",
-                       help=t(f"{P}.freeze_help", layer="dense1"), bind="query-params"):
-            frozen.append("dense1")
-    with cols[3]:
-        if st.checkbox(t(f"{P}.freeze_label", layer="dense2"), value=False, key="weight_freeze_freeze_dense2",
-                       help=t(f"{P}.freeze_help", layer="dense2"), bind="query-params"):
-            frozen.append("dense2")
+    # The two convolutions start frozen, as a pretrained base would be; the dense head trains.
+    for col, layer in zip(cols, LAYERS):
+        with col:
+            if st.checkbox(t(f"{P}.freeze_label", layer=layer), value=layer.startswith("conv"),
+                           key=f"weight_freeze_freeze_{layer}", help=t(f"{P}.freeze_help", layer=layer),
+                           bind="query-params"):
+                frozen.append(layer)
     model_off = st.toggle(t(f"{P}.model_flag_label"), value=False, key="weight_freeze_model_off",
                           help=t(f"{P}.model_flag_help"), bind="query-params")
     model_trainable = not model_off
