@@ -74,7 +74,7 @@ def split_validation(x, y, validation_split: float):
     if not validation_split:
         return (x, y), None
     n = int((x[0] if isinstance(x, list) else x).shape[0])
-    split_at = int(math.floor(n * (1.0 - validation_split)))
+    split_at = math.floor(n * (1.0 - validation_split))
     if split_at == 0 or split_at == n:
         raise ValueError(
             f"Training data contains {n} samples, which is not sufficient to split it into a "
@@ -255,117 +255,126 @@ class _Runner:
     """The traced graph for one model, optimizer, trainable set and fit settings.
 
     Data travel as tuples of tensors (one per model input, one per output); a batch is the
-    same rows of every one of them.
+    same rows of every one of them. The methods below `__init__` are the graph's pieces, from
+    the whole run (`_run`) down to one batch's history sums (`_batch_stats`).
     """
 
     def __init__(self, model, parts, metrics, batch_size: int, shuffle: bool, has_val: bool):
         import tensorflow as tf
 
+        self.model, self.parts, self.metrics = model, parts, metrics
         self.width = 1 + len(parts) + len(metrics)
-        opt = model.optimizer
-        tvars = list(model.trainable_variables)
-        if tvars and not opt.built:
-            opt.build(tvars)
-        bs = int(batch_size)
-        width = self.width
-        call_training = getattr(model, "_call_has_training_arg", True)
-        many_in, many_out = len(model.inputs) > 1, len(model.outputs) > 1
-
-        def forward(xs, training):
-            xb = list(xs) if many_in else xs[0]
-            pred = model(xb, training=training) if call_training else model(xb)
-            return list(pred) if many_out else [pred]
-
-        def loss_of(xs, ys, preds, training):
-            return model.compute_loss(x=list(xs) if many_in else xs[0], y=list(ys) if many_out else ys[0],
-                                      y_pred=preds if many_out else preds[0], training=training)
-
-        def batch_stats(ys, preds, loss):
-            # Loss trackers weigh each batch's value by its size; a metric averages per sample.
-            n = tf.cast(tf.shape(ys[0])[0], tf.float32)
-            sums, counts = [tf.cast(loss, tf.float32) * n], [n]
-            for _, i, fn in parts:
-                # As Keras's own `<output>_loss` tracker counts it inside `fit`: it is weighted by
-                # the batch's static size, which is unknown (None) there, so every batch counts
-                # once: a mean over batches, not over samples (unlike `loss`).
-                sums.append(tf.cast(fn(ys[i], preds[i]), tf.float32))
-                counts.append(tf.constant(1.0))
-            for _, i, fn, kw in metrics:
-                v = tf.cast(fn(ys[i], preds[i], **kw), tf.float32)
-                if v.shape.rank and v.shape.rank > 1:
-                    v = tf.reduce_mean(v, axis=list(range(1, v.shape.rank)))
-                sums.append(tf.reduce_sum(v))
-                counts.append(tf.cast(tf.size(v), tf.float32) if v.shape.rank else tf.constant(1.0))
-            return tf.stack(sums), tf.stack(counts)
-
-        def rows(data, sel):
-            return tuple(tf.gather(a, sel) for a in data)
-
-        def train_epoch(xs, ys, seed, epoch):
-            n = tf.shape(xs[0])[0]
-            nb = (n + bs - 1) // bs
-            if shuffle:
-                order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([seed, epoch]))
-
-            def body(b, sums, counts):
-                lo = b * bs
-                hi = tf.minimum(lo + bs, n)
-                if shuffle:
-                    sel = order[lo:hi]
-                    xb, yb = rows(xs, sel), rows(ys, sel)
-                else:
-                    xb, yb = tuple(a[lo:hi] for a in xs), tuple(a[lo:hi] for a in ys)
-                with tf.GradientTape() as tape:
-                    preds = forward(xb, True)
-                    loss = loss_of(xb, yb, preds, True)
-                    scaled = opt.scale_loss(loss)
-                if tvars:
-                    grads = tape.gradient(scaled, tvars)
-                    opt.apply(grads, tvars)
-                s, c = batch_stats(yb, preds, loss)
-                return b + 1, sums + s, counts + c
-
-            zero = tf.zeros([width], tf.float32)
-            _, sums, counts = tf.while_loop(lambda b, *_: b < nb, body, (tf.constant(0), zero, zero))
-            return sums / counts
-
-        def val_epoch(xv, yv):
-            n = tf.shape(xv[0])[0]
-            nb = (n + bs - 1) // bs
-
-            def body(b, sums, counts):
-                lo = b * bs
-                hi = tf.minimum(lo + bs, n)
-                xb, yb = tuple(a[lo:hi] for a in xv), tuple(a[lo:hi] for a in yv)
-                preds = forward(xb, False)
-                loss = loss_of(xb, yb, preds, False)
-                s, c = batch_stats(yb, preds, loss)
-                return b + 1, sums + s, counts + c
-
-            zero = tf.zeros([width], tf.float32)
-            _, sums, counts = tf.while_loop(lambda b, *_: b < nb, body, (tf.constant(0), zero, zero))
-            return sums / counts
-
-        row_width = width * (2 if has_val else 1)
-
-        def run(xs, ys, xv, yv, seed, start, count):
-            rows_out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[row_width])
-
-            def body(e, ok, acc):
-                row = train_epoch(xs, ys, seed, start + e)
-                if has_val:
-                    row = tf.concat([row, val_epoch(xv, yv)], 0)
-                # Like TerminateOnNaN: a non-finite training loss ends the run after this epoch.
-                ok = tf.reduce_all(tf.math.is_finite(row[:1]))
-                return e + 1, ok, acc.write(e, row)
-
-            _, _, rows_out = tf.while_loop(
-                lambda e, ok, _: tf.logical_and(e < count, ok), body, (tf.constant(0), tf.constant(True), rows_out)
-            )
-            return rows_out.stack()
-
-        self.fn = tf.function(run, autograph=False)
+        self.opt = model.optimizer
+        self.tvars = list(model.trainable_variables)
+        if self.tvars and not self.opt.built:
+            self.opt.build(self.tvars)
+        self.bs, self.shuffle, self.has_val = int(batch_size), shuffle, has_val
+        self.call_training = getattr(model, "_call_has_training_arg", True)
+        self.many_in, self.many_out = len(model.inputs) > 1, len(model.outputs) > 1
+        self.fn = tf.function(self._run, autograph=False)
         self.concrete = None
+
+    def _run(self, xs, ys, xv, yv, seed, start, count):
+        """Epochs `start` .. `start + count - 1`: one history row each (training, then validation)."""
+        import tensorflow as tf
+
+        row_width = self.width * (2 if self.has_val else 1)
+        rows_out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[row_width])
+
+        def body(e, ok, acc):
+            row = self._train_epoch(xs, ys, seed, start + e)
+            if self.has_val:
+                row = tf.concat([row, self._val_epoch(xv, yv)], 0)
+            # Like TerminateOnNaN: a non-finite training loss ends the run after this epoch.
+            ok = tf.reduce_all(tf.math.is_finite(row[:1]))
+            return e + 1, ok, acc.write(e, row)
+
+        _, _, rows_out = tf.while_loop(
+            lambda e, ok, _: tf.logical_and(e < count, ok), body, (tf.constant(0), tf.constant(True), rows_out)
+        )
+        return rows_out.stack()
+
+    def _train_epoch(self, xs, ys, seed, epoch):
+        import tensorflow as tf
+
+        order = None
+        if self.shuffle:
+            order = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(xs[0])[0]), seed=tf.stack([seed, epoch]))
+        return self._over_batches(xs, ys, self._train_step, order)
+
+    def _val_epoch(self, xv, yv):
+        return self._over_batches(xv, yv, self._val_step, None)
+
+    def _over_batches(self, xs, ys, step, order):
+        """One epoch's history row: `step(xb, yb) -> (preds, loss)` on every batch, in `order`
+        (a permutation of the rows) or as the rows stand (None)."""
+        import tensorflow as tf
+
+        bs = self.bs
+        n = tf.shape(xs[0])[0]
+        nb = (n + bs - 1) // bs
+
+        def body(b, sums, counts):
+            lo = b * bs
+            hi = tf.minimum(lo + bs, n)
+            if order is not None:
+                sel = order[lo:hi]
+                xb, yb = tuple(tf.gather(a, sel) for a in xs), tuple(tf.gather(a, sel) for a in ys)
+            else:
+                xb, yb = tuple(a[lo:hi] for a in xs), tuple(a[lo:hi] for a in ys)
+            preds, loss = step(xb, yb)
+            s, c = self._batch_stats(yb, preds, loss)
+            return b + 1, sums + s, counts + c
+
+        zero = tf.zeros([self.width], tf.float32)
+        _, sums, counts = tf.while_loop(lambda b, *_: b < nb, body, (tf.constant(0), zero, zero))
+        return sums / counts
+
+    def _train_step(self, xb, yb):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            preds = self._forward(xb, True)
+            loss = self._loss_of(xb, yb, preds, True)
+            scaled = self.opt.scale_loss(loss)
+        if self.tvars:
+            grads = tape.gradient(scaled, self.tvars)
+            self.opt.apply(grads, self.tvars)
+        return preds, loss
+
+    def _val_step(self, xb, yb):
+        preds = self._forward(xb, False)
+        return preds, self._loss_of(xb, yb, preds, False)
+
+    def _forward(self, xs, training):
+        xb = list(xs) if self.many_in else xs[0]
+        pred = self.model(xb, training=training) if self.call_training else self.model(xb)
+        return list(pred) if self.many_out else [pred]
+
+    def _loss_of(self, xs, ys, preds, training):
+        return self.model.compute_loss(x=list(xs) if self.many_in else xs[0], y=list(ys) if self.many_out else ys[0],
+                                       y_pred=preds if self.many_out else preds[0], training=training)
+
+    def _batch_stats(self, ys, preds, loss):
+        """(sums, counts) of one batch, in history-row order: loss, per-output losses, metrics."""
+        import tensorflow as tf
+
+        # Loss trackers weigh each batch's value by its size; a metric averages per sample.
+        n = tf.cast(tf.shape(ys[0])[0], tf.float32)
+        sums, counts = [tf.cast(loss, tf.float32) * n], [n]
+        for _, i, fn in self.parts:
+            # As Keras's own `<output>_loss` tracker counts it inside `fit`: it is weighted by
+            # the batch's static size, which is unknown (None) there, so every batch counts
+            # once: a mean over batches, not over samples (unlike `loss`).
+            sums.append(tf.cast(fn(ys[i], preds[i]), tf.float32))
+            counts.append(tf.constant(1.0))
+        for _, i, fn, kw in self.metrics:
+            v = tf.cast(fn(ys[i], preds[i], **kw), tf.float32)
+            if v.shape.rank and v.shape.rank > 1:
+                v = tf.reduce_mean(v, axis=list(range(1, v.shape.rank)))
+            sums.append(tf.reduce_sum(v))
+            counts.append(tf.cast(tf.size(v), tf.float32) if v.shape.rank else tf.constant(1.0))
+        return tf.stack(sums), tf.stack(counts)
 
     def trace(self, args):
         with forget_custom_gradients():
