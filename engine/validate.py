@@ -230,60 +230,79 @@ def check_nodes(g: model_spec.GraphSpec, chain: bool = False) -> None:
     seen: dict = {}
     dense_index = 0
     for n in g.nodes:
-        check_name(n.id, "node_name")
-        if not n.id:
-            raise SpecError("name_invalid", field="node_name", name="")
-        if _keyword(n.id) or n.id in RESERVED:
-            raise SpecError("name_reserved", name=n.id)
-        if n.id in seen:
-            raise SpecError("name_duplicate", name=n.id)
-        check_choice(n.op, model_spec.NODE_OPS, "op")
-        for i in n.inputs:
-            if i not in seen:
-                raise SpecError("input_not_above", node=n.id, input=str(i)[:MAX_NAME_LEN])
-        if len(set(n.inputs)) != len(n.inputs):
-            raise SpecError("input_twice", node=n.id)
-        if n.op == "Input":
-            if n.inputs:
-                raise SpecError("input_takes_nothing", node=n.id)
-            check_shape(list(n.shape or ()))
-            if n.dtype is not None:
-                check_choice(n.dtype, model_spec.DTYPES, "dtype")
-            if n.batch_size is not None and not 1 <= int(n.batch_size) <= MAX_FIT_BATCH:
-                raise SpecError("out_of_range", field="batch_size", value=n.batch_size, lo=1, hi=MAX_FIT_BATCH)
-        elif n.op in model_spec.MERGE_OPS:
-            if len(n.inputs) < 2:
-                raise SpecError("merge_needs_two", node=n.id, op=n.op)
-        elif len(n.inputs) != 1:
-            raise SpecError("needs_one_input", node=n.id, op=n.op)
+        _check_id(n, seen)
+        _check_wiring(n, seen)
         if n.op == "Dense":
             dense_index += 1
-            where = {"layer": dense_index} if chain else {"layer": dense_index, "node": n.id}
-            if not isinstance(n.units, int) or isinstance(n.units, bool) or n.units < 1:
-                raise SpecError("units_not_positive", **where, units=n.units)
-            if n.units > MAX_UNITS:
-                raise SpecError("units_too_big", **where, units=n.units, max=MAX_UNITS)
-            if n.activation is not None:
-                check_choice(n.activation, model_spec.ACTIVATIONS, "activation")
-            check_choice(n.kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
-            check_choice(n.bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
-            check_choice(n.kernel_regularizer, model_spec.REGULARIZERS, "kernel_regularizer")
-        if n.op == "Dropout" and not (isinstance(n.rate, (int, float)) and 0.0 <= float(n.rate) < 1.0):
+            _check_dense(n, {"layer": dense_index} if chain else {"layer": dense_index, "node": n.id})
+        elif n.op == "Dropout" and not (isinstance(n.rate, (int, float)) and 0.0 <= float(n.rate) < 1.0):
             raise SpecError("out_of_range", field="rate", value=n.rate, lo=0, hi=0.99)
-        if n.op == "Reuse":
+        elif n.op == "Reuse":
             owner = seen.get(n.layer)
             if owner is None or owner.op not in (*model_spec.LAYER_OPS, "Reuse"):
                 raise SpecError("reuse_invalid", node=n.id, layer=str(n.layer)[:MAX_NAME_LEN])
         seen[n.id] = n
+    _check_layer_names(g)
+    params = count_graph_params(g)
+    if params > MAX_PARAMS:
+        raise SpecError("too_many_params", n=params, max=MAX_PARAMS)
+
+
+def _check_id(n: model_spec.NodeSpec, seen: dict) -> None:
+    """A node's id is a variable of the generated code: a fresh, non-reserved identifier."""
+    check_name(n.id, "node_name")
+    if not n.id:
+        raise SpecError("name_invalid", field="node_name", name="")
+    if _keyword(n.id) or n.id in RESERVED:
+        raise SpecError("name_reserved", name=n.id)
+    if n.id in seen:
+        raise SpecError("name_duplicate", name=n.id)
+
+
+def _check_wiring(n: model_spec.NodeSpec, seen: dict) -> None:
+    """A known op, taking nodes above it, as many as the op takes."""
+    check_choice(n.op, model_spec.NODE_OPS, "op")
+    for i in n.inputs:
+        if i not in seen:
+            raise SpecError("input_not_above", node=n.id, input=str(i)[:MAX_NAME_LEN])
+    if len(set(n.inputs)) != len(n.inputs):
+        raise SpecError("input_twice", node=n.id)
+    if n.op == "Input":
+        if n.inputs:
+            raise SpecError("input_takes_nothing", node=n.id)
+        check_shape(list(n.shape or ()))
+        if n.dtype is not None:
+            check_choice(n.dtype, model_spec.DTYPES, "dtype")
+        if n.batch_size is not None and not 1 <= int(n.batch_size) <= MAX_FIT_BATCH:
+            raise SpecError("out_of_range", field="batch_size", value=n.batch_size, lo=1, hi=MAX_FIT_BATCH)
+    elif n.op in model_spec.MERGE_OPS:
+        if len(n.inputs) < 2:
+            raise SpecError("merge_needs_two", node=n.id, op=n.op)
+    elif len(n.inputs) != 1:
+        raise SpecError("needs_one_input", node=n.id, op=n.op)
+
+
+def _check_dense(n: model_spec.NodeSpec, where: dict) -> None:
+    """A Dense node's units and settings; `where` places it in the message (see check_nodes)."""
+    if not isinstance(n.units, int) or isinstance(n.units, bool) or n.units < 1:
+        raise SpecError("units_not_positive", **where, units=n.units)
+    if n.units > MAX_UNITS:
+        raise SpecError("units_too_big", **where, units=n.units, max=MAX_UNITS)
+    if n.activation is not None:
+        check_choice(n.activation, model_spec.ACTIVATIONS, "activation")
+    check_choice(n.kernel_initializer, model_spec.INITIALIZERS, "kernel_initializer")
+    check_choice(n.bias_initializer, model_spec.INITIALIZERS, "bias_initializer")
+    check_choice(n.kernel_regularizer, model_spec.REGULARIZERS, "kernel_regularizer")
+
+
+def _check_layer_names(g: model_spec.GraphSpec) -> None:
+    """Keras's layer names (a Reuse node has none of its own) are valid and unique."""
     names = [n.name for n in g.nodes if n.name and n.op != "Reuse"]
     for nm in names:
         check_name(nm)
     dup = {nm for nm in names if names.count(nm) > 1}
     if dup:
-        raise SpecError("name_duplicate", name=sorted(dup)[0])
-    params = count_graph_params(g)
-    if params > MAX_PARAMS:
-        raise SpecError("too_many_params", n=params, max=MAX_PARAMS)
+        raise SpecError("name_duplicate", name=min(dup))
 
 
 def validate_graph(g: model_spec.GraphSpec) -> model_spec.GraphSpec:
@@ -317,7 +336,7 @@ def validate_graph(g: model_spec.GraphSpec) -> model_spec.GraphSpec:
             check_choice(m, model_spec.METRICS, "metrics")
     dup = {nm for nm in out_names if out_names.count(nm) > 1}
     if dup:
-        raise SpecError("output_twice", name=sorted(dup)[0])
+        raise SpecError("output_twice", name=min(dup))
     if g.name:
         check_name(g.name, "model_name")
     check_choice(g.optimizer, model_spec.OPTIMIZERS, "optimizer")
