@@ -8,7 +8,9 @@ teaching something false.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.validate import SpecError, parse_int
 from runtime.jobs import job
@@ -158,39 +160,110 @@ def score(answers: dict) -> Score:
     return Score(correct, answered, len(QUESTIONS))
 
 
-# ---------------------------------------------------------------- the summary table's errors, run
-SUMMARY_CALLS = ("input_shape", "dense_units", "model_inputs_keyword", "model_inputs_positional",
-                 "model_outputs_keyword", "model_outputs_positional", "compile", "compile_loss")
+# ---------------------------------------------------------------- the summary table, run on Keras
+# The revision sheet's "left out →" table is not written by hand: `table_rows()` runs every call on the
+# installed Keras, `python -m lessons.exam` ships the result as JSON, and the page (which never imports
+# Keras) renders that file. tests/unit/test_exam_table.py runs the calls again and fails with a
+# "regenerate" message when the installed Keras says something else.
+#
+# The file lives in content/ because it is learner-facing text the page reads like the TOML files
+# (Keras's own words, the same in both languages); content/generated/ because no one edits it by hand.
+TABLE_FILE = Path(__file__).resolve().parent.parent / "content" / "generated" / "summary_table.json"
+REGENERATE = ".venv/bin/python -m lessons.exam"
+
+# (row id, the component the document lists, the call written without it) — in the table's order.
+# A row id with "_keyword"/"_positional" is the same omission written two ways: Keras answers differently.
+SUMMARY_CALLS = (
+    ("input_shape", "Input.shape", "Input()"),
+    ("dense_units", "Dense.units", "Dense()"),
+    ("dense_activation", "Dense.activation", "Dense(1)"),
+    ("dense_name", "Dense.name", "Dense(1); Dense(1)"),
+    ("model_inputs_keyword", "Model.inputs", "Model(outputs=outputs)"),
+    ("model_inputs_positional", "Model.inputs", "Model(outputs)"),
+    ("model_outputs_keyword", "Model.outputs", "Model(inputs=inputs)"),
+    ("model_outputs_positional", "Model.outputs", "Model(inputs)"),
+    ("compile", "compile()", "model.fit(x, y)"),
+    ("compile_loss", "compile(loss=…)", 'model.compile(optimizer="adam"); model.fit(x, y)'),
+    ("compile_optimizer", "compile(optimizer=…)", 'model.compile(loss="mse")'),
+)
+
+
+def table_rows() -> list[dict]:
+    """Every row of SUMMARY_CALLS run on the installed Keras: what it raised (type and message, cleaned
+    by engine.keras_errors) or, when it raised nothing, the default Keras filled in."""
+    import keras
+    import numpy as np
+
+    from engine.build import fresh_names
+    from engine.keras_errors import capture, mandatory_demo
+    from lessons.model_container import model_call_rows
+
+    model_rows = {r["call"]: r for r in model_call_rows()}
+
+    def default_of(what: str) -> str:
+        with fresh_names():
+            if what == "dense_activation":
+                return keras.layers.Dense(1).get_config()["activation"]
+            if what == "dense_name":
+                return ", ".join(keras.layers.Dense(1).name for _ in range(2))
+            inputs = keras.Input(shape=(1,))
+            model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile(loss="mse")
+            model.fit(np.zeros((4, 1)), np.zeros((4, 1)), epochs=1, verbose=0)  # it trains: nothing is missing
+            return type(model.optimizer).__name__
+
+    rows = []
+    for what, component, call in SUMMARY_CALLS:
+        row = {"what": what, "component": component, "call": call, "error_type": None, "error": None,
+               "default": None}
+        if call in model_rows:
+            row["error_type"], row["error"] = model_rows[call]["error_type"], model_rows[call]["error"]
+        elif what in ("dense_activation", "dense_name", "compile_optimizer"):
+            got: dict = {}
+            err = capture(lambda w=what, into=got: into.update(value=default_of(w)))
+            if err is None:
+                row["default"] = got["value"]
+            else:  # a Keras that makes it mandatory: the table shows what it said
+                row["error_type"], row["error"] = err.type, err.message
+        else:
+            err = mandatory_demo(what)
+            if err is not None:
+                row["error_type"], row["error"] = err.type, err.message
+        rows.append(row)
+    return rows
+
+
+def table_data() -> dict:
+    """What the shipped file holds: the rows and the Keras version that produced them."""
+    import keras
+
+    return {"keras_version": keras.__version__, "regenerate": REGENERATE, "rows": table_rows()}
+
+
+def shipped_table() -> dict:
+    """The table as shipped (pure Python: the page reads it without TensorFlow)."""
+    return json.loads(TABLE_FILE.read_text(encoding="utf-8"))
+
+
+def brief_error(row: dict, limit: int = 110) -> str:
+    """`Type: message` for a table cell: Keras's repr of the tensors it rejected is cut off."""
+    return f"{row['error_type']}: {row['error'].split(': {')[0][:limit]}"
 
 
 @job
 def summary_errors(ctx) -> dict:
-    """Every "left out → error" row of the document's summary table, run on the installed Keras."""
-    import keras
+    """The summary table's rows, run now on the installed Keras (the page's "run it" button)."""
+    return table_data()
 
-    from engine.keras_errors import mandatory_demo
-    from lessons.model_container import model_call_rows
 
-    model_rows = {r["call"]: r for r in model_call_rows()}
-    picks = {
-        "model_inputs_keyword": "Model(outputs=outputs)",
-        "model_inputs_positional": "Model(outputs)",
-        "model_outputs_keyword": "Model(inputs=inputs)",
-        "model_outputs_positional": "Model(inputs)",
-    }
-    calls = {
-        "input_shape": "Input()",
-        "dense_units": "Dense()",
-        "compile": "model.fit(x, y)  # no compile()",
-        "compile_loss": "model.compile(optimizer=\"adam\"); model.fit(x, y)",
-    }
-    rows = []
-    for what in SUMMARY_CALLS:
-        if what in picks:
-            r = model_rows[picks[what]]
-            rows.append({"what": what, "call": picks[what], "error_type": r["error_type"], "error": r["error"]})
-        else:
-            err = mandatory_demo(what)
-            rows.append({"what": what, "call": calls[what], "error_type": err.type if err else None,
-                         "error": err.message if err else None})
-    return {"rows": rows, "keras_version": keras.__version__}
+def write_table(path: Path = TABLE_FILE) -> dict:
+    data = table_data()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return data
+
+
+if __name__ == "__main__":
+    written = write_table()
+    print(f"wrote {TABLE_FILE.relative_to(TABLE_FILE.parents[2])}: {len(written['rows'])} rows, "
+          f"Keras {written['keras_version']}")
