@@ -6,8 +6,9 @@ import streamlit as st
 
 from engine.results import InputRejected, failure_of, keras_said_of
 from lessons import spec_jobs
-from ui.i18n import spec_error_text, t
+from ui.i18n import lang, spec_error_text, t
 from ui.live import quick
+from ui.text import localise_code
 
 TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_trainable", "arithmetic"]
 
@@ -84,8 +85,11 @@ def table(res: dict) -> None:
     st.dataframe(param_frame(res), hide_index=True, width="stretch")
 
 
-def code(src: str) -> None:
-    st.code(src, language="python")
+def code(src: str, where=None, wrap_lines: bool = False) -> None:
+    """Python code as the learner reads it: the one way pages show code. Its `# …` comments are in
+    the page's language (content/<lang>/code_comments.toml); the code itself is unchanged and runs.
+    `where`: a column or container to draw in (default: the current one)."""
+    (where or st).code(localise_code(src, lang()), language="python", wrap_lines=wrap_lines)
 
 
 def show_model(res: dict, with_summary: bool = False) -> None:
