@@ -17,7 +17,7 @@ from lessons import spec_jobs
 from lessons.compile_step import LEAVE_OUT
 from ui.build_controls import spec_error_message
 from ui.charts import runs_figure
-from ui import live
+from ui import live, model_view
 from ui.live import quick
 from ui import predict
 from ui.i18n import page_header, t
@@ -43,7 +43,7 @@ if facts is not None:
     st.markdown(t("compile_step.truth_table", optimizer=repr(d["optimizer"]), loss=repr(d["loss"]),
                   metrics=repr(d["metrics"])))
     st.caption(t("compile_step.signature_caption"))
-    st.code(facts["signature"], language="python")
+    model_view.code(facts["signature"])
     st.info(t("compile_step.truth_note"), icon=":material/info:")
 
 # --- 2. Leave one argument out and let Keras answer.
@@ -56,7 +56,7 @@ res = quick(jobs.leave_out, what=what)
 if res is not None:
     code_col, out_col = st.columns([3, 2])
     with code_col:
-        st.code(res["code"], language="python")
+        model_view.code(res["code"])
         st.caption(t(f"compile_step.explain_{what}"))
     with out_col:
         st.markdown(f"**{t('compile_step.ran_title')}**")
@@ -180,4 +180,4 @@ if shown is not None:
     st.markdown(f"**{t('compile_step.results_title')}**")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown(f"**{t('compile_step.code_title')}**")
-    st.code("\n".join(stack.compile_line(s) for s in shown["specs"]), language="python")
+    model_view.code("\n".join(stack.compile_line(s) for s in shown["specs"]))
