@@ -3,7 +3,7 @@ partial vs full unfreeze at two learning rates, and BatchNormalization's moving 
 import streamlit as st
 
 from lessons import fine_tuning as jobs
-from ui import charts, freeze_view, precompute, predict
+from ui import charts, freeze_view, model_view, precompute, predict
 from ui.i18n import page_header, t
 
 P = "fine_tuning"
@@ -13,7 +13,7 @@ LRS = (0.01, 0.001, 0.0001, 0.00001)
 
 page_header(P)
 st.markdown(t(f"{P}.what"))
-st.code(t(f"{P}.doc_code"), language="python")
+model_view.code(t(f"{P}.doc_code"))
 st.markdown(t(f"{P}.why_low_lr"))
 
 # ---------------------------------------------------------------- freeze depth
@@ -28,7 +28,7 @@ st.markdown(t(f"{P}.depth_now", k=k, frozen=", ".join(f"`{r['layer']}`" for r in
               trainable=", ".join(f"`{r['layer']}`" for r in rows[k:]) or "—"))
 c1, c2 = st.columns([2, 3])
 with c1:
-    st.code(part["code"], language="python")
+    model_view.code(part["code"])
     freeze_view.output(part["listing"])
 with c2:
     m1, m2, m3 = st.columns(3)
@@ -68,7 +68,7 @@ if ft is not None:
     ], t(f"{P}.run_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
         width="stretch", key="fine_tuning_run_chart")
     with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
-        st.code(ft["code"], language="python")
+        model_view.code(ft["code"])
 
 # ---------------------------------------------------------------- the race
 st.header(t(f"{P}.race_title"))
@@ -136,7 +136,7 @@ if race is not None:
     ], hide_index=True, width="stretch")
     st.caption(t(f"{P}.race_caption", start=freeze_view.pct(race["phase1"]["test_accuracy"])))
     with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
-        st.code(race["code"], language="python")
+        model_view.code(race["code"])
 
 # ---------------------------------------------------------------- BatchNormalization
 # Beyond the document's point: folded into an advanced section.
@@ -178,7 +178,7 @@ with st.expander(t(f"{P}.bn_title"), icon=":material/science:"):
         tabs = st.tabs([t(f"{P}.bn_{v}") for v in BN])
         for tab, v in zip(tabs, BN):
             with tab:
-                st.code(runs[v]["code"], language="python")
+                model_view.code(runs[v]["code"])
 
 st.header(t(f"{P}.tldr_title"))
 st.markdown(t(f"{P}.tldr"))
