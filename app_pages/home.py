@@ -6,6 +6,7 @@ server answers the front page at once.
 import streamlit as st
 
 from engine import stack
+from ui import model_view
 from ui.i18n import page_header, t
 
 page_header("home")
@@ -51,7 +52,7 @@ with code_col:
     st.info(t(f"home.note_{stage}"), icon=":material/lightbulb:")
     st.metric(t("home.params_so_far"), f"{stack.home_params(n_hidden, stage):,}")
     st.caption(t("home.code_so_far"))
-    st.code("\n".join(stack.home_lines(n_hidden, stage)), language="python")
+    model_view.code("\n".join(stack.home_lines(n_hidden, stage)))
 st.caption(t("home.sketch_note"))
 
 st.subheader(t("home.interview_title"))
