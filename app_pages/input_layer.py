@@ -4,7 +4,7 @@ import streamlit as st
 from engine.spec import DTYPES
 from engine.validate import check_name, format_shape, parse_int, parse_shape
 from lessons import input_layer as jobs
-from ui import live, predict
+from ui import live, model_view, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson, output
 
@@ -23,7 +23,7 @@ if facts is not None:  # None: the engine failed, said by lesson()
     DOCUMENT_ARGS = ("shape", "batch_size", "name", "dtype", "sparse", "ragged")
     extra = ", ".join(f"`{n}`" for n in facts["names"] if n not in DOCUMENT_ARGS)
     st.markdown(t(f"{P}.signature_text", version=facts["keras_version"], n=facts["n_params"], extra=extra))
-    st.code(facts["signature"], language="python")
+    model_view.code(facts["signature"])
     with st.expander(t(f"{P}.batch_shape_title")):
         st.markdown(t(f"{P}.batch_shape_text", shape=facts["shape_repr"], batch_shape=facts["batch_shape_repr"],
                       fixed=facts["fixed_batch_shape_repr"]))
@@ -66,7 +66,7 @@ if leave_out:
     st.markdown(t(f"{P}.leave_out_text"))
     demo = None if inp.failed else lesson(jobs.input_tensor, shape=None, batch_size=batch, name=name, dtype=dtype)
     if demo is not None:
-        st.code(demo["code"], language="python")
+        model_view.code(demo["code"])
         keras_says(demo.get("keras_error"))
         st.caption(t(f"{P}.leave_out_after"))
     st.stop()
@@ -76,7 +76,7 @@ if bare is not None:
     # `(1)` is the int 1 in Python: Keras's own refusal, not a quiet `(1,)`.
     bug = lesson(jobs.int_shape, n=bare)
     st.error(t(f"{P}.int_in_box", text=shape_text.strip(), n=bare), icon=":material/error:")
-    st.code(bug["code"], language="python")
+    model_view.code(bug["code"])
     keras_says(bug["keras_error"])
     inp.failed = True
     shape = None
@@ -87,7 +87,7 @@ if not inp.failed:
     res = lesson(jobs.input_tensor, shape=list(shape), batch_size=batch, name=name, dtype=dtype,
                  sparse=sparse, ragged=ragged)
     if not res["ok"] and "code" in res:
-        st.code(res["code"], language="python")
+        model_view.code(res["code"])
 res, _current = keep_last_good(P, "tensor", res)
 if res is None:
     st.stop()
@@ -96,7 +96,7 @@ st.subheader(t(f"{P}.result"))
 left, right = st.columns(2)
 with left:
     st.markdown(t(f"{P}.your_call"))
-    st.code(res["code"], language="python")
+    model_view.code(res["code"])
 with right:
     st.markdown(t(f"{P}.printed"))
     output(res["repr"])
@@ -129,7 +129,7 @@ else:
 if predict.gate(P, "int_shape", t(f"{P}.int_gate"), options=list(int_labels), labels=int_labels,
                 actual=int_actual, actual_text=int_text):
     st.markdown(t(f"{P}.int_bug_text", int_type=facts["int_type"]))
-    st.code("from keras import Input\n\ninputs = Input(shape=(1))   # (1) == 1", language="python")
+    model_view.code("from keras import Input\n\ninputs = Input(shape=(1))   # (1) == 1")
     keras_says(facts["int_error"])
 
 st.subheader(t(f"{P}.naming_title"))
