@@ -4,7 +4,7 @@ import streamlit as st
 from engine.validate import check_name
 from lessons import model_container as jobs
 from lessons.model_container import CALL_STYLES
-from ui import predict
+from ui import model_view, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import Inputs, keep_last_good, keras_says, lesson
 from ui.model_view import table, totals
@@ -24,8 +24,8 @@ st.markdown(t(f"{P}.what"))
 calls = lesson(jobs.model_calls)
 st.markdown(t(f"{P}.signature_text", version=calls["keras_version"]))
 sig_a, sig_b = st.columns(2)
-sig_a.code(calls["model_signature"], language="python")
-sig_b.code(calls["functional_signature"], language="python")
+model_view.code(calls["model_signature"], where=sig_a)
+model_view.code(calls["functional_signature"], where=sig_b)
 
 st.subheader(t(f"{P}.calls_title"))
 row = next(r for r in calls["rows"] if r["call"] == "Model(inputs=inputs)")
@@ -64,10 +64,10 @@ if not inp.failed:
 if res is not None and not res["ok"] and "keras_error" in res:
     # A missing tensor is the lesson, not bad input: show the call and Keras's answer, nothing older.
     st.subheader(t(f"{P}.tensors_title"))
-    st.code(res["tensors_code"], language="python")
+    model_view.code(res["tensors_code"])
     st.subheader(t(f"{P}.refused_title"))
     st.markdown(t(f"{P}.your_call"))
-    st.code(res["call_code"], language="python")
+    model_view.code(res["call_code"])
     st.markdown(t(f"{P}.refused_inputs") if _arg(in_choice) is None else t(f"{P}.refused_outputs"))
     keras_says(res["keras_error"])
     st.caption(t(f"{P}.refused_keyword_note"))
@@ -78,9 +78,9 @@ if res is None:
     st.stop()
 
 st.subheader(t(f"{P}.tensors_title"))
-st.code(res["tensors_code"], language="python")
+model_view.code(res["tensors_code"])
 st.markdown(t(f"{P}.your_call"))
-st.code(res["call_code"], language="python")
+model_view.code(res["call_code"])
 
 if res["empty"]:
     st.subheader(t(f"{P}.empty_title"))
