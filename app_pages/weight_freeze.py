@@ -3,7 +3,7 @@ the backprop view, and the recompile mistake run with model.fit itself."""
 import streamlit as st
 
 from lessons import weight_freeze as jobs
-from ui import charts, freeze_view, predict
+from ui import charts, freeze_view, model_view, predict
 from ui.i18n import page_header, t, text_columns
 
 P = "weight_freeze"
@@ -41,7 +41,7 @@ with tabs[1]:
     code_col, graph_col = st.columns([3, 2])
     with code_col:
         st.subheader(t(f"{P}.code_title"))
-        st.code(desc["code"], language="python")
+        model_view.code(desc["code"])
     with graph_col:
         st.caption(t(f"{P}.graph_title"))
         st.graphviz_chart(desc["dot"], width="stretch")
@@ -65,7 +65,7 @@ with tabs[1]:
     # The document's own loop, run: it reaches the head too.
     st.subheader(t(f"{P}.loop_title"))
     st.markdown(t(f"{P}.loop_intro"))
-    st.code("for layer in model.layers:\n    layer.trainable = False", language="python")
+    model_view.code("for layer in model.layers:\n    layer.trainable = False")
     with st.spinner(t("freeze_common.running")):
         loop = freeze_view.cached(jobs.freeze_loop, variant="document")
     loop_labels = {o: t(f"{P}.loop_opt_{o}") for o in ("learns", "frozen")}
@@ -80,7 +80,7 @@ with tabs[1]:
             freeze_view.output("UserWarning: " + w)
         st.markdown(t(f"{P}.loop_fix"))
         fixed = freeze_view.cached(jobs.freeze_loop, variant="head_free")
-        st.code(fixed["code"].split("\n\n", 1)[-1], language="python")
+        model_view.code(fixed["code"].split("\n\n", 1)[-1])
         st.dataframe(freeze_view.layer_frame([
             {"layer": r["layer"], "is_trainable": r["trainable"], "doc": freeze_view.sci(d["max_abs"]),
              "fixed": freeze_view.sci(r["max_abs"])} for d, r in zip(loop["change"], fixed["change"])
@@ -134,7 +134,7 @@ with tabs[2]:
             fig.update_traces(marker_color=[charts.FROZEN if r in frozen_rows else charts.TRAINABLE for r in rows])
             st.plotly_chart(fig, width="stretch", key="weight_freeze_change")
         with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
-            st.code(res["code"], language="python")
+            model_view.code(res["code"])
 
         # ------------------------------------------------------------ backprop view
         st.header(t(f"{P}.backprop_title"))
@@ -190,7 +190,7 @@ with tabs[3]:
         st.plotly_chart(fig, width="stretch", key="weight_freeze_mistake_chart")
         st.caption(t(f"{P}.mistake_keras", version=mis["keras_version"]))
         st.subheader(t(f"{P}.mistake_code_title"))
-        st.code(mis["code"], language="python")
+        model_view.code(mis["code"])
 
 
 # ---------------------------------------------------------------- where it is used, summary
