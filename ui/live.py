@@ -25,7 +25,8 @@ A rerun with unchanged arguments re-attaches to the job in flight or reads the c
 
 Layout: a fixed-height status row (progress and Stop while running; `out.status`, for the
 caller's closing note, after) above `out.chart`; the row keeps its height when Stop goes,
-so nothing below jumps. Redraws are throttled to one per REDRAW seconds.
+so nothing below jumps. Redraws are throttled: one per REDRAW seconds for a lone watcher, spaced
+further when many sessions stream at once (`redraw_every`).
 """
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ from ui.i18n import t
 
 POLL = 0.15  # seconds between looks at a job: also how soon a rerun can stop this script run
 REDRAW = 0.1  # seconds: at most this often a new chart goes to the browser
+REDRAW_MAX = 1.0  # seconds: the longest a live chart waits for its next frame, however busy
+REDRAWS_PER_S = 20  # new charts per second the whole server sends, shared by every live stream
 RESULT_WAIT = 10.0  # after Stop: a job answers within a chunk; allow for a busy machine
 PER_SESSION = 6  # stopped runs kept per session and slot
 ROW_HEIGHT = 64  # px of the status row (progress + Stop), kept when Stop goes
@@ -293,17 +296,53 @@ def run(slot: str, job, args: dict, *, total: int, figure: Callable | None = Non
     return _finish(slot, state, out, messages, partial, done_of or len)
 
 
+class _Streams:
+    """How many sessions are following a live job in this process right now."""
+
+    def __init__(self):
+        self.n, self._lock = 0, threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            self.n += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.n -= 1
+
+
+STREAMS = _Streams()
+
+
+def redraw_every() -> float:
+    """Seconds between two frames of one live chart.
+
+    A frame costs the server ~20-30 ms of CPU (the figure is built, validated by Streamlit and
+    serialised), all under one GIL. At 10 frames a second, 40 learners watching a lecture's training
+    would need more than a core for frames alone, and every other learner's change waits behind
+    them. So the server's frame rate is held at REDRAWS_PER_S, shared by the streams: a lone learner
+    still gets REDRAW, a class gets fewer frames of the same curve (the last frame is always drawn).
+    """
+    return min(REDRAW_MAX, max(REDRAW, STREAMS.n / REDRAWS_PER_S))
+
+
 def _stream(slot: str, ticket, out: Outcome, total: int, figure, done_of, stop_button: bool) -> list:
-    """Follow the job until it ends, redrawing at most every REDRAW seconds; returns its messages."""
+    """Follow the job until it ends, redrawing at most every `redraw_every()` s; returns its messages."""
+    with STREAMS:
+        return _follow(slot, ticket, out, total, figure, done_of, stop_button)
+
+
+def _follow(slot: str, ticket, out: Outcome, total: int, figure, done_of, stop_button: bool) -> list:
     progress, stop_slot = _status_row(slot, out.status, stop_button)
     progress.progress(0.0, text=waiting_text(ticket))
     messages: list = []
     drawn, last_draw = 0, 0.0
     while True:
-        wait = POLL if len(messages) == drawn else max(0.01, REDRAW - (time.monotonic() - last_draw))
+        every = redraw_every()
+        wait = POLL if len(messages) == drawn else max(0.01, every - (time.monotonic() - last_draw))
         messages.extend(ticket.wait_messages(since=len(messages), timeout=wait))
         # A chunk's messages arrive as a burst: draw once per burst, not once per message.
-        if len(messages) > drawn and (time.monotonic() - last_draw > REDRAW or ticket.done()):
+        if len(messages) > drawn and (time.monotonic() - last_draw > every or ticket.done()):
             drawn, last_draw = len(messages), time.monotonic()
             _draw_progress(progress, messages, total, done_of)
             if figure is not None:
