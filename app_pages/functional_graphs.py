@@ -10,11 +10,20 @@ import streamlit as st
 
 from engine import data, graphs
 from engine import spec as model_spec
-from engine.validate import MAX_NODES, MAX_UNITS, RESERVED, SpecError, check_name, parse_float, parse_int
+from engine.results import InputRejected, failure_of, rejected_by
+from engine.validate import (
+    MAX_NODES,
+    MAX_UNITS,
+    RESERVED,
+    SpecError,
+    check_name,
+    parse_float,
+    parse_int,
+)
 from lessons import functional_graphs as jobs
 from ui import charts, live, predict
 from ui.i18n import page_header, spec_error_text, t
-from ui.model_view import keras_error
+from ui.model_view import show_failure
 
 P = "functional_graphs"
 TEXT = f"{P}_graph"  # the bound field holding the whole graph
@@ -35,6 +44,10 @@ def _error_text(e: SpecError) -> str:
     own = f"{P}.error_{e.code}"
     text = t(own, **e.params)
     return text if text != own else spec_error_text(e.code, e.params)
+
+
+def _rejected_text(failure: InputRejected) -> str:
+    return _error_text(SpecError(failure.code, **failure.params))
 
 
 # ----------------------------------------------------------------------------- editing the graph
@@ -157,80 +170,102 @@ def _dataset() -> str:
 
 # ----------------------------------------------------------------------------- the editor
 def node_editor(g: model_spec.GraphSpec, dataset: str) -> None:
-    targets = data.GRAPH_SHAPES[dataset]["targets"]
-    outs = {o.node: o for o in g.outputs}
+    """One card a node, top to bottom as the graph runs, then the form that adds a node."""
     above: list[str] = []
     for n in g.nodes:
         with st.container(border=True):
-            head, rm = st.columns([5, 1], vertical_alignment="center")
-            kind = f"{n.op}({n.layer})" if n.op == "Reuse" else n.op
-            head.markdown(f"**`{n.id}`** · `{kind}`" + (f" · `{n.shape}`" if n.op == "Input" else ""))
-            rm.button(_txt("remove"), key=f"{NODE}remove__{n.id}", on_click=_edit, args=(n.id, "remove"),
-                      icon=":material/delete:", help=_txt("remove_help"))
-            if n.op == "Input":
-                st.toggle(_txt("model_input"), value=n.id in g.model_inputs(), key=f"{NODE}model_input__{n.id}",
-                          on_change=_edit, args=(n.id, "model_input"), help=_txt("model_input_help"))
-            else:
-                st.multiselect(_txt("takes"), above, default=[i for i in n.inputs if i in above],
-                               key=f"{NODE}inputs__{n.id}", on_change=_edit, args=(n.id, "inputs"),
-                               help=_txt("takes_help"), placeholder=_txt("takes_none"))
-            if n.op == "Dense":
-                c1, c2 = st.columns(2)
-                c1.text_input(_txt("units"), str(n.units), key=f"{NODE}units__{n.id}", max_chars=4,
-                              on_change=_edit, args=(n.id, "units"))
-                act = n.activation or "linear"
-                c2.selectbox(_txt("activation"), model_spec.ACTIVATIONS, index=model_spec.ACTIVATIONS.index(act),
-                             key=f"{NODE}act__{n.id}", on_change=_edit, args=(n.id, "act"))
-            elif n.op == "Dropout":
-                st.text_input(_txt("rate"), f"{n.rate:g}", key=f"{NODE}rate__{n.id}", max_chars=5,
-                              on_change=_edit, args=(n.id, "rate"))
-            if n.op != "Input":
-                is_out = n.id in outs
-                st.toggle(_txt("is_output"), value=is_out, key=f"{NODE}output__{n.id}", on_change=_edit,
-                          args=(n.id, "output"))
-                if is_out:
-                    o = outs[n.id]
-                    c1, c2 = st.columns(2)
-                    names = list(targets)
-                    c1.selectbox(_txt("target"), names, index=names.index(o.target) if o.target in names else 0,
-                                 key=f"{NODE}target__{n.id}", on_change=_edit, args=(n.id, "target"),
-                                 help=_txt("target_help"))
-                    c2.text_input(_txt("loss_weight"), f"{o.weight:g}", key=f"{NODE}weight__{n.id}", max_chars=6,
-                                  on_change=_edit, args=(n.id, "weight"), help=_txt("loss_weight_help"))
-                    st.caption(_txt("output_loss", loss=o.loss))
+            _node_card(g, n, above, dataset)
         above.append(n.id)
-
     with st.container(border=True):
-        st.markdown(f"**{_txt('add_title')}**")
-        op = st.selectbox(_txt("new_op"), NEW_OPS, key=f"{P}_new_op")
-        if op == "Input":
-            free = [k for k in data.GRAPH_SHAPES[dataset]["features"] if k not in {n.id for n in g.nodes}]
-            st.selectbox(_txt("new_group"), free, key=f"{P}_new_group",
-                         format_func=lambda k: f"{k} {data.GRAPH_SHAPES[dataset]['features'][k]}")
-        else:
-            new_name = st.text_input(_txt("new_name"), "", key=f"{P}_new_name", max_chars=40,
-                                     placeholder=_txt("new_name_auto"))
-            if new_name.strip():  # said at once, not only when "Add" is pressed
-                try:
-                    check_name(new_name, "node_name")
-                    if new_name.strip() in RESERVED or new_name.strip() in {n.id for n in g.nodes}:
-                        raise SpecError("name_duplicate" if new_name.strip() in {n.id for n in g.nodes}
-                                        else "name_reserved", name=new_name.strip())
-                except SpecError as e:
-                    st.error(_error_text(e), icon=":material/error:")
-            st.multiselect(_txt("takes"), above, key=f"{P}_new_inputs", help=_txt("takes_help"),
-                           placeholder=_txt("takes_none"))
-        if op == "Dense":
-            c1, c2 = st.columns(2)
-            c1.text_input(_txt("units"), "8", key=f"{P}_new_units", max_chars=4)
-            c2.selectbox(_txt("activation"), model_spec.ACTIVATIONS, index=1, key=f"{P}_new_act")
-        if op == "Reuse":
-            owners = [n.id for n in g.nodes if n.op in model_spec.LAYER_OPS]
-            st.selectbox(_txt("new_layer"), owners, key=f"{P}_new_layer", help=_txt("new_layer_help"))
-        st.button(_txt("add"), key=f"{P}_add", on_click=_add, icon=":material/add:", type="primary",
-                  disabled=len(g.nodes) >= MAX_NODES)
-        if len(g.nodes) >= MAX_NODES:
-            st.caption(_txt("cap_nodes", max=MAX_NODES))
+        _add_form(g, dataset, above)
+
+
+def _node_card(g: model_spec.GraphSpec, n: model_spec.NodeSpec, above: list[str], dataset: str) -> None:
+    """A node's head and Remove, what it takes (the nodes `above` it), its settings, its output."""
+    head, rm = st.columns([5, 1], vertical_alignment="center")
+    kind = f"{n.op}({n.layer})" if n.op == "Reuse" else n.op
+    head.markdown(f"**`{n.id}`** · `{kind}`" + (f" · `{n.shape}`" if n.op == "Input" else ""))
+    rm.button(_txt("remove"), key=f"{NODE}remove__{n.id}", on_click=_edit, args=(n.id, "remove"),
+              icon=":material/delete:", help=_txt("remove_help"))
+    if n.op == "Input":
+        st.toggle(_txt("model_input"), value=n.id in g.model_inputs(), key=f"{NODE}model_input__{n.id}",
+                  on_change=_edit, args=(n.id, "model_input"), help=_txt("model_input_help"))
+    else:
+        st.multiselect(_txt("takes"), above, default=[i for i in n.inputs if i in above],
+                       key=f"{NODE}inputs__{n.id}", on_change=_edit, args=(n.id, "inputs"),
+                       help=_txt("takes_help"), placeholder=_txt("takes_none"))
+    if n.op == "Dense":
+        c1, c2 = st.columns(2)
+        c1.text_input(_txt("units"), str(n.units), key=f"{NODE}units__{n.id}", max_chars=4,
+                      on_change=_edit, args=(n.id, "units"))
+        act = n.activation or "linear"
+        c2.selectbox(_txt("activation"), model_spec.ACTIVATIONS, index=model_spec.ACTIVATIONS.index(act),
+                     key=f"{NODE}act__{n.id}", on_change=_edit, args=(n.id, "act"))
+    elif n.op == "Dropout":
+        st.text_input(_txt("rate"), f"{n.rate:g}", key=f"{NODE}rate__{n.id}", max_chars=5,
+                      on_change=_edit, args=(n.id, "rate"))
+    if n.op != "Input":
+        _output_controls(g, n, dataset)
+
+
+def _output_controls(g: model_spec.GraphSpec, n: model_spec.NodeSpec, dataset: str) -> None:
+    """Is the node a model output, and if so: which target it learns, its loss and loss weight."""
+    outs = {o.node: o for o in g.outputs}
+    is_out = n.id in outs
+    st.toggle(_txt("is_output"), value=is_out, key=f"{NODE}output__{n.id}", on_change=_edit,
+              args=(n.id, "output"))
+    if not is_out:
+        return
+    o = outs[n.id]
+    c1, c2 = st.columns(2)
+    names = list(data.GRAPH_SHAPES[dataset]["targets"])
+    c1.selectbox(_txt("target"), names, index=names.index(o.target) if o.target in names else 0,
+                 key=f"{NODE}target__{n.id}", on_change=_edit, args=(n.id, "target"),
+                 help=_txt("target_help"))
+    c2.text_input(_txt("loss_weight"), f"{o.weight:g}", key=f"{NODE}weight__{n.id}", max_chars=6,
+                  on_change=_edit, args=(n.id, "weight"), help=_txt("loss_weight_help"))
+    st.caption(_txt("output_loss", loss=o.loss))
+
+
+def _add_form(g: model_spec.GraphSpec, dataset: str, above: list[str]) -> None:
+    """"Add node": the op, then what that op needs (an Input: a feature group; else a name and inputs)."""
+    st.markdown(f"**{_txt('add_title')}**")
+    op = st.selectbox(_txt("new_op"), NEW_OPS, key=f"{P}_new_op")
+    if op == "Input":
+        free = [k for k in data.GRAPH_SHAPES[dataset]["features"] if k not in {n.id for n in g.nodes}]
+        st.selectbox(_txt("new_group"), free, key=f"{P}_new_group",
+                     format_func=lambda k: f"{k} {data.GRAPH_SHAPES[dataset]['features'][k]}")
+    else:
+        _new_name_field(g)
+        st.multiselect(_txt("takes"), above, key=f"{P}_new_inputs", help=_txt("takes_help"),
+                       placeholder=_txt("takes_none"))
+    if op == "Dense":
+        c1, c2 = st.columns(2)
+        c1.text_input(_txt("units"), "8", key=f"{P}_new_units", max_chars=4)
+        c2.selectbox(_txt("activation"), model_spec.ACTIVATIONS, index=1, key=f"{P}_new_act")
+    if op == "Reuse":
+        owners = [n.id for n in g.nodes if n.op in model_spec.LAYER_OPS]
+        st.selectbox(_txt("new_layer"), owners, key=f"{P}_new_layer", help=_txt("new_layer_help"))
+    st.button(_txt("add"), key=f"{P}_add", on_click=_add, icon=":material/add:", type="primary",
+              disabled=len(g.nodes) >= MAX_NODES)
+    if len(g.nodes) >= MAX_NODES:
+        st.caption(_txt("cap_nodes", max=MAX_NODES))
+
+
+def _new_name_field(g: model_spec.GraphSpec) -> None:
+    """The new node's name, checked as it is typed, not only when "Add" is pressed."""
+    new_name = st.text_input(_txt("new_name"), "", key=f"{P}_new_name", max_chars=40,
+                             placeholder=_txt("new_name_auto"))
+    name = new_name.strip()
+    if not name:
+        return
+    ids = {n.id for n in g.nodes}
+    try:
+        check_name(new_name, "node_name")
+        if name in RESERVED or name in ids:
+            raise SpecError("name_duplicate" if name in ids else "name_reserved", name=name)
+    except SpecError as e:
+        st.error(_error_text(e), icon=":material/error:")
 
 
 # ----------------------------------------------------------------------------- page
@@ -255,7 +290,7 @@ failure = None
 try:
     graph = graphs.from_text(text)
 except SpecError as e:
-    failure = {"ok": False, "spec_error": (e.code, e.params)}
+    failure = rejected_by(e)
 
 res = None
 if graph is not None:
@@ -279,13 +314,10 @@ with editor:
 with view:
     if failure is not None:
         st.subheader(_txt("broken_title"))
-        if "spec_error" in failure:
-            code, params = failure["spec_error"]
-            st.error(_error_text(SpecError(code, **params)), icon=":material/error:")
-        else:
-            keras_error(failure["keras_error"])
-            st.info(_txt("explain_keras", hint=_txt(f"hint_{_hint(failure['keras_error'][1])}")),
-                    icon=":material/lightbulb:")
+        show_failure(failure, wording=_rejected_text)
+        said = failure_of(failure)
+        if not isinstance(said, InputRejected):
+            st.info(_txt("explain_keras", hint=_txt(f"hint_{_hint(said.message)}")), icon=":material/lightbulb:")
     if res is not None:
         st.session_state[LAST] = {"text": text, "dataset": dataset, "res": res}
     shown = st.session_state.get(LAST)
@@ -387,11 +419,7 @@ out = live.run(f"{P}.train", jobs.train_graph, args, total=int(epochs),
 result = out.result
 if result is not None and not result.get("ok"):
     out.chart.empty()
-    if "keras_error" in result:
-        keras_error(result["keras_error"])
-    elif "spec_error" in result:
-        code, params = result["spec_error"]
-        st.error(_error_text(SpecError(code, **params)), icon=":material/error:")
+    show_failure(result, wording=_rejected_text)
     result = None
 if result is not None:
     hist = result["history"]
