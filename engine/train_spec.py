@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import data
 from engine import spec as model_spec
-from engine.keras_errors import keras_said
+from engine.results import rejected, rejected_by
 from engine.validate import SpecError, validate_spec
 
 CURVE_POINTS = 200
@@ -23,16 +23,12 @@ def check_spec(spec: dict, dataset: str):
         s = model_spec.ModelSpec.from_dict(spec)
         validate_spec(s)
     except SpecError as e:
-        return None, {"ok": False, "spec_error": (e.code, e.params)}
+        return None, rejected_by(e)
     except (TypeError, ValueError) as e:  # a dict that is not a spec at all
-        return None, {"ok": False, "spec_error": ("choice_invalid", {"field": "spec", "value": str(e)[:40]})}
+        return None, rejected("choice_invalid", field="spec", value=str(e)[:40])
     if dataset not in data.LOADERS:
-        return None, {"ok": False, "spec_error": ("choice_invalid", {"field": "dataset", "value": str(dataset)[:40]})}
+        return None, rejected("choice_invalid", field="dataset", value=str(dataset)[:40])
     return s, None
-
-
-def keras_failure(exc: Exception) -> dict:
-    return {"ok": False, "keras_error": keras_said(exc)}
 
 
 # One learner's run may not hold a worker for long: a shared classroom server has two.

@@ -383,10 +383,6 @@ def validate_spec(spec: model_spec.ModelSpec) -> model_spec.ModelSpec:
     return spec
 
 
-def rejected(e: SpecError) -> dict:
-    return {"ok": False, "spec_error": (e.code, e.params)}
-
-
 def check_int(value, lo: int, hi: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise SpecError("not_an_integer", field=field, text=str(value)[:40])

@@ -7,6 +7,7 @@ import numpy as np
 
 from engine import spec as model_spec
 from engine.exports import CHECK_ROWS, base_name, csv_source, model_bytes
+from engine.results import keras_no, rejected, rejected_by
 from engine.stepper import step_dot, tensor_info
 from engine.validate import SpecError, validate_spec
 from runtime.jobs import job
@@ -22,7 +23,7 @@ def csv_code(ctx, spec: dict, file_name: str, sep: str, encoding: str, features:
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
     except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e)
     return {"ok": True, "code": csv_source(s, file_name, sep, encoding, list(features), target_column, task)}
 
 
@@ -41,7 +42,7 @@ def keras_file(ctx, spec: dict, dataset: str | None = None, x=None, y=None, task
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
     except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e)
     if x is not None:
         x = np.asarray(x, dtype="float32")
         y = np.asarray(y, dtype="float32")
@@ -49,11 +50,11 @@ def keras_file(ctx, spec: dict, dataset: str | None = None, x=None, y=None, task
     elif dataset in data.LOADERS:
         d = data.load(dataset, s.seed)
     else:
-        return {"ok": False, "spec_error": ("choice_invalid", {"field": "dataset", "value": str(dataset)[:40]})}
+        return rejected("choice_invalid", field="dataset", value=str(dataset)[:40])
     try:
         model, hist = train_spec.fit_spec(ctx, s, d, lambda m: None)
     except Exception as exc:
-        return train_spec.keras_failure(exc)
+        return keras_no(exc)
     x_check = np.asarray(d.x[:CHECK_ROWS], dtype="float32")
     y_check = np.asarray(model(x_check, training=False), dtype="float32")
     return {
@@ -95,18 +96,18 @@ def train_csv(ctx, spec: dict, x, y, task: str, with_predict: bool = True) -> di
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
     except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e)
     if task not in ("regression", "binary", "multiclass"):
-        return {"ok": False, "spec_error": ("choice_invalid", {"field": "task", "value": str(task)[:40]})}
+        return rejected("choice_invalid", field="task", value=str(task)[:40])
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y, dtype="float32")
     if x.ndim != 2 or y.shape != (len(x), 1) or tuple(s.input_shape) != (x.shape[1],):
-        return {"ok": False, "spec_error": ("csv_shape_mismatch", {})}
+        return rejected("csv_shape_mismatch")
     d = data.Dataset("my_csv", x, y, task, (x.shape[1],))
     try:
         model, hist = train_spec.fit_spec(ctx, s, d, ctx.emit)
     except Exception as exc:  # Keras's own words, as for the built-in data
-        return train_spec.keras_failure(exc)
+        return keras_no(exc)
     out = train_spec.outcome(hist, t0)
     if not with_predict or hist.epochs_run == 0:
         out["predict"] = None
@@ -135,7 +136,7 @@ def steps(ctx, spec: dict) -> dict:
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
     except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e)
     lines = model_lines(s)
     out: list[dict] = []
     drawn: list[dict] = []
@@ -164,14 +165,14 @@ def steps(ctx, spec: dict) -> dict:
             model = keras.Model(inputs=tensors[g.nodes[0].id], outputs=tensors[g.nodes[-1].id],
                                 **graph_model_kwargs(g))
     except Exception as exc:  # Keras's own refusal is the lesson
-        return {"ok": False, "keras_error": (type(exc).__name__, str(exc)[:1200])}
+        return keras_no(exc)
     label = f'Model · name="{model.name}" · {model.count_params():,} params'
     out.append({"kind": "model", "var": "model", "tensor": None,
                 "model": {"name": model.name, "params": model.count_params(), "type": type(model).__name__,
                           "inputs": [t.name for t in model.inputs], "outputs": [t.name for t in model.outputs]},
                 "dot": step_dot(drawn, None, {"label": label})})
     if len(out) != len(lines):  # the code panel and Keras must walk in step
-        return {"ok": False, "keras_error": ("AssertionError", "statements and steps differ")}
+        return keras_no(AssertionError("statements and steps differ"))
     return {"ok": True, "lines": lines, "steps": out}
 
 
@@ -195,7 +196,7 @@ def fit_facts(ctx, spec: dict, n: int = 5) -> dict:
     try:
         s = validate_spec(model_spec.ModelSpec.from_dict(spec))
     except SpecError as e:
-        return {**out, "ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e, **out)
     n = max(1, min(int(n), 64))
     with fresh_names():
         model = build_model(s)

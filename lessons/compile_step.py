@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import spec as model_spec
-from engine.keras_errors import keras_said
+from engine.results import said
 from runtime.jobs import job
 
 LEAVE_OUT = ("nothing", "optimizer", "loss", "metrics", "compile")
@@ -70,14 +70,14 @@ def leave_out(ctx, what: str, loss: str = "mse") -> dict:
         try:
             model.compile(**kwargs)
         except Exception as exc:  # the lesson is whatever Keras says
-            out["compile_error"] = keras_said(exc)
+            out["compile_error"] = said(exc)
             return out
         out["optimizer"] = type(model.optimizer).__name__
         out["learning_rate"] = float(model.optimizer.learning_rate.numpy())
     try:
         hist = model.fit(d.x[:128], d.y[:128], epochs=2, batch_size=32, verbose=0)
     except Exception as exc:
-        out["fit_error"] = keras_said(exc)
+        out["fit_error"] = said(exc)
         return out
     out["history_keys"] = list(hist.history)
     return out
@@ -116,7 +116,7 @@ def label_formats(ctx, n_classes: int = 3, n: int = 30, seed: int = 0) -> dict:
                 rows.append({"loss": loss, "labels": form, "ok": True, "final_loss": float(hist["loss"][-1]),
                              "error": None})
             except Exception as exc:  # Keras's refusal is the lesson
-                rows.append({"loss": loss, "labels": form, "ok": False, "final_loss": None, "error": keras_said(exc)})
+                rows.append({"loss": loss, "labels": form, "ok": False, "final_loss": None, "error": said(exc)})
     return {
         "rows": rows,
         "y_int": [int(v) for v in y_int[:4]],

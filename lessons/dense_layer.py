@@ -7,7 +7,7 @@ from engine import spec as model_spec
 from engine.codegen import CodeExpr, kw_text
 from engine.data import curve_sample
 from engine.fit_fast import fit_steps, run_eager
-from engine.keras_errors import keras_said
+from engine.results import keras_no, rejected_by
 from engine.validate import (
     MAX_STEPS,
     SEED_MAX,
@@ -15,7 +15,6 @@ from engine.validate import (
     check_choice,
     check_int,
     check_name,
-    rejected,
 )
 from runtime.jobs import job
 
@@ -211,12 +210,12 @@ def dense_layer(
         try:
             keras.layers.Dense(int(units))
         except Exception as exc:
-            return {"ok": False, "keras_error": keras_said(exc)}
+            return keras_no(exc)
     try:
         in_features, units, seed, name = _check_dense(in_features, units, activation, kernel_initializer,
                                                       bias_initializer, kernel_regularizer, seed, name)
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
 
     description = _dense_description(activation, use_bias, kernel_initializer, bias_initializer,
                                      kernel_regularizer, seed, name)
@@ -254,7 +253,7 @@ def activation_curve(ctx, activation: str | None = "relu", lo: float = -5.0, hi:
             check_choice(activation, model_spec.ACTIVATIONS, "activation")
         n = check_int(n, 3, 2001, "n")
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
     z = np.linspace(float(lo), float(hi), n).astype("float32")
     fn = keras.activations.get(activation)
     if activation == "softmax":
@@ -306,7 +305,7 @@ def linear_collapse(ctx, activation: str | None = None, depth: int = 3, width: i
         steps = check_int(steps, 1, MAX_STEPS, "steps")
         seed = check_int(seed, 0, SEED_MAX, "seed")
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
     x, y = curve_sample(seed)
     model = build_model(_stack_spec(activation, depth, width, seed), compile=True, validate=False)
     losses = fit_steps(model, x, y, steps)

@@ -9,6 +9,7 @@ import numpy as np
 
 from engine import graphs
 from engine import spec as model_spec
+from engine.results import keras_no, rejected_by
 from engine.validate import SpecError, validate_graph
 from runtime.jobs import job
 
@@ -31,7 +32,7 @@ def check(text: str, dataset: str, **fit) -> tuple:
         validate_graph(g)
         graphs.check_data(g, dataset)
     except SpecError as e:
-        return None, {"ok": False, "spec_error": (e.code, e.params)}
+        return None, rejected_by(e)
     return g, None
 
 
@@ -51,13 +52,12 @@ def describe_graph(ctx, text: str, dataset: str, call_label: str = "call {k} of 
     """Build the graph with Keras; everything the page shows without training it.
 
     Returns {"ok": True, table, totals, dot, summary, code, sequential, sequential_params,
-    not_sequential, loose_ends, outputs, inputs, shared} or a failure dict with "spec_error"
-    (our check) or "keras_error" (Keras's own refusal, cleaned).
+    not_sequential, loose_ends, outputs, inputs, shared} or a failure (`engine.results`): the
+    input rejected by our check, or Keras's own refusal, cleaned.
     """
     from engine.build import build_graph, output_names
     from engine.codegen import graph_lines, graph_source, is_chain, sequential_lines
     from engine.graph import model_graph, to_dot
-    from engine.keras_errors import keras_said
     from engine.table import param_table, summary_text, totals
 
     g, failure = check(text, dataset)
@@ -66,7 +66,7 @@ def describe_graph(ctx, text: str, dataset: str, call_label: str = "call {k} of 
     try:
         model = build_graph(g, validate=False)
     except Exception as exc:  # Keras's own refusal is the lesson
-        return {"ok": False, "keras_error": keras_said(exc)}
+        return keras_no(exc)
     seq = sequential_lines(g)
     seq_params = None
     if seq is not None:
@@ -155,7 +155,6 @@ def train_graph(ctx, text: str, dataset: str, epochs: int = 100, learning_rate: 
     Returns {"ok": True, "status", "history" (Keras's keys), "epochs_run", "seconds",
     "epochs_per_s", "engine", "predict": per output} or a failure dict.
     """
-    from engine.keras_errors import keras_said
     from engine.train_spec import outcome
 
     t0 = time.perf_counter()
@@ -166,7 +165,7 @@ def train_graph(ctx, text: str, dataset: str, epochs: int = 100, learning_rate: 
     try:
         model, hist, d, x, y = _fit(ctx, g, dataset, ctx.emit)
     except Exception as exc:  # e.g. an output whose width does not fit its target: Keras says why
-        return {"ok": False, "keras_error": keras_said(exc)}
+        return keras_no(exc)
     out = outcome(hist, t0)
     out["predict"] = predictions(model, g, x, y) if hist.epochs_run else None
     return out
@@ -177,7 +176,6 @@ def keras_file(ctx, text: str, dataset: str, epochs: int = 100, learning_rate: f
                batch_size: int = 32, validation_split: float = 0.2) -> dict:
     """Train like the page did and save the model as .keras: {"ok", "data", "file_name", "x_check", "y_check"}."""
     from engine.exports import model_bytes
-    from engine.keras_errors import keras_said
 
     g, failure = check(text, dataset, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                        validation_split=validation_split)
@@ -186,7 +184,7 @@ def keras_file(ctx, text: str, dataset: str, epochs: int = 100, learning_rate: f
     try:
         model, hist, d, x, y = _fit(ctx, g, dataset, lambda m: None)
     except Exception as exc:
-        return {"ok": False, "keras_error": keras_said(exc)}
+        return keras_no(exc)
     x_check = {k: np.asarray(v[:5], dtype="float32") for k, v in x.items()} if isinstance(x, dict) else x[:5]
     xin = list(x_check.values()) if isinstance(x_check, dict) else [x_check]
     pred = model(xin if len(xin) > 1 else xin[0], training=False)

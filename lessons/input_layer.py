@@ -7,7 +7,7 @@ import numpy as np
 
 from engine import spec as model_spec
 from engine.codegen import kw_text
-from engine.keras_errors import keras_said
+from engine.results import KERAS, keras_no, rejected_by, said
 from engine.validate import (
     SpecError,
     check_choice,
@@ -15,7 +15,6 @@ from engine.validate import (
     check_name,
     check_shape,
     format_shape,
-    rejected,
 )
 from runtime.jobs import job
 
@@ -44,7 +43,7 @@ def _no_data_error(t):
         np.asarray(t)
         return None
     except Exception as exc:  # a KerasTensor has no values: Keras says so itself
-        return keras_said(exc)
+        return said(exc)
 
 
 def _other_batch(t, dims, batch_size: int) -> dict:
@@ -60,7 +59,7 @@ def _other_batch(t, dims, batch_size: int) -> dict:
         out = probe(np.zeros((n, *dims), dtype=t.dtype))
         return {"n": n, "ok": True, "shape": list(np.asarray(out).shape), "error": None}
     except Exception as exc:
-        return {"n": n, "ok": False, "shape": None, "error": keras_said(exc)}
+        return {"n": n, "ok": False, "shape": None, "error": said(exc)}
 
 
 @job
@@ -82,7 +81,7 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
         if dtype is not None:
             check_choice(dtype, model_spec.DTYPES, "dtype")
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
 
     kwargs = _input_kwargs(dims, batch_size, name, dtype, sparse, ragged)
     code = "\n".join(["from keras import Input", "", f"inputs = Input({kw_text(kwargs)})", "print(inputs)"])
@@ -90,7 +89,7 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
         try:
             t = keras.Input(**kwargs)
         except Exception as exc:  # Keras's refusal is the lesson
-            return {"ok": False, "keras_error": keras_said(exc), "code": code, "backend": keras.backend.backend()}
+            return keras_no(exc, code=code, backend=keras.backend.backend())
         layer = t._keras_history.operation
     return {
         "ok": True,
@@ -157,10 +156,10 @@ def facts(ctx) -> dict:
         fixed = keras.Input(batch_shape=(32, 1))
     try:
         with fresh_names():
-            keras.Input(shape=(1))  # noqa: the classic bug, on purpose: (1) is the int 1
+            keras.Input(shape=(1))  # noqa: UP034 -- the classic bug, on purpose: (1) is the int 1
         int_error = None
     except Exception as exc:
-        int_error = keras_said(exc)
+        int_error = said(exc)
     try:
         import tensorflow as tf
 
@@ -198,6 +197,7 @@ def int_shape(ctx, n: int = 1) -> dict:
     try:
         with fresh_names():
             t = keras.Input(shape=n)
-        return {"ok": True, "code": code, "shape": repr(t.shape), "keras_error": None}
+        # The page shows Keras's words from this key on either outcome (none when Keras accepts an int).
+        return {"ok": True, "code": code, "shape": repr(t.shape), KERAS: None}
     except Exception as exc:
-        return {"ok": False, "code": code, "keras_error": keras_said(exc)}
+        return keras_no(exc, code=code)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from engine import spec as model_spec
 from engine.codegen import CodeExpr, kw_text, model_lines
-from engine.keras_errors import keras_said
-from engine.validate import SpecError, check_choice, check_name, rejected
+from engine.results import keras_no, rejected_by, said
+from engine.validate import SpecError, check_choice, check_name
 from runtime.jobs import job
 
 INPUT_CHOICES = ("inputs", None)
@@ -69,7 +69,7 @@ def _empty_fields(model) -> dict:
         model.count_params()
         error = None
     except Exception as exc:
-        error = keras_said(exc)
+        error = said(exc)
     return {"empty_error": error, "empty": True}
 
 
@@ -120,7 +120,7 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         name = check_name(name, "model_name")
         trainable = bool(trainable)
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
 
     spec = model_spec.recommended().replace(name=name, trainable=trainable)
     positional, keywords = _model_call(inputs_choice, outputs_choice, style, spec)
@@ -131,7 +131,7 @@ def container(ctx, inputs_choice="inputs", outputs_choice="outputs", style="keyw
         try:
             model = _call_model({"inputs": inputs, "x": steps[-1], "outputs": outputs}, positional, keywords)
         except Exception as exc:  # the lesson: what Keras says when a mandatory tensor is missing
-            return {"ok": False, "keras_error": keras_said(exc), **codes}
+            return keras_no(exc, **codes)
         # Built after the learner's model, so theirs gets the name a fresh session would give it.
         full_params = int(keras.Model(inputs, outputs).count_params())
     base = {"ok": True, **codes, "model_name": model.name, "model_type": type(model).__name__,
@@ -175,7 +175,7 @@ def model_call_rows() -> list[dict]:
                 rows.append({"call": text, "ok": True, "built": type(model).__name__, "n_layers": len(model.layers),
                              "error_type": None, "error": None})
             except Exception as exc:
-                kind, message = keras_said(exc)
+                kind, message = said(exc)
                 rows.append({"call": text, "ok": False, "built": None, "n_layers": None, "error_type": kind,
                              "error": message})
     return rows

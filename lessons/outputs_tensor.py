@@ -9,14 +9,13 @@ import numpy as np
 from engine import spec as model_spec
 from engine.data import curve_sample
 from engine.fit_fast import fit_steps, run_eager
-from engine.keras_errors import keras_said
+from engine.results import keras_no, rejected_by, said
 from engine.validate import (
     MAX_STEPS,
     SEED_MAX,
     SpecError,
     check_choice,
     check_int,
-    rejected,
 )
 from runtime.jobs import job
 
@@ -100,7 +99,7 @@ def _describe_outputs(outputs) -> tuple[dict, tuple | None]:
         outputs.summary()
         return described, None
     except Exception as exc:  # a tensor has no summary(): Keras/Python says so
-        return described, keras_said(exc)
+        return described, said(exc)
 
 
 def _build_head(spec: model_spec.ModelSpec, result: dict):
@@ -146,8 +145,7 @@ def _fit_head(model, task: str, x, y, steps: int, result: dict):
     try:
         result["losses"] = fit_steps(model, x, y, steps)
     except Exception as exc:  # e.g. 3 classes into 1 unit: the backend refuses the labels
-        result["ok"] = False
-        result["keras_error"] = keras_said(exc)
+        result.update(keras_no(exc))
         return None
     pred = np.asarray(model.predict(x, verbose=0))
     grid, gx, gy = _head_grid(task, x)
@@ -204,7 +202,7 @@ def output_head(ctx, task: str = "regression", units: int = 1, activation: str |
         steps = check_int(steps, 1, MAX_STEPS, "steps")
         seed = check_int(seed, 0, SEED_MAX, "seed")
     except SpecError as e:
-        return rejected(e)
+        return rejected_by(e)
 
     x, y = _head_data(task, seed)
     spec = _head_spec(task, units, activation, int(x.shape[1]))

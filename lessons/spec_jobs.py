@@ -10,7 +10,8 @@ import time
 
 from engine import data
 from engine import spec as model_spec
-from engine.train_spec import check_spec, fit_spec, keras_failure, outcome, predictions
+from engine.results import keras_no, rejected, rejected_by
+from engine.train_spec import check_spec, fit_spec, outcome, predictions
 from engine.validate import SpecError, validate_spec
 from runtime.jobs import job
 
@@ -22,8 +23,7 @@ def train_spec(ctx, spec: dict, dataset: str, with_predict: bool = True) -> dict
     """Train one spec on a built-in data set, streaming each epoch.
 
     Returns {"ok": True, "status": "done"|"cancelled"|"diverged"|"time_limit", "history", "seconds",
-    "epochs_per_s", "predict"} or {"ok": False, "spec_error": (code, params)} /
-    {"ok": False, "keras_error": (type, message)}.
+    "epochs_per_s", "predict"} or a failure (`engine.results`: the spec rejected, or Keras said no).
     """
     t0 = time.perf_counter()
     s, failure = check_spec(spec, dataset)
@@ -33,7 +33,7 @@ def train_spec(ctx, spec: dict, dataset: str, with_predict: bool = True) -> dict
     try:
         model, hist = fit_spec(ctx, s, d, ctx.emit)
     except Exception as exc:  # e.g. an input shape that does not fit the data: Keras says why
-        return keras_failure(exc)
+        return keras_no(exc)
     out = outcome(hist, t0)
     out["predict"] = predictions(model, d, s.validation_split) if with_predict else None
     return out
@@ -47,8 +47,8 @@ def train_many(ctx, specs: list, dataset: str, with_predict: bool = False) -> di
     "runs": [one `train` result per spec]}; a Stop ends the run in flight and skips the rest.
     """
     if not isinstance(specs, list) or not 1 <= len(specs) <= MAX_RUNS:
-        return {"ok": False, "spec_error": ("out_of_range", {"field": "runs", "value": len(specs) if
-                                                             isinstance(specs, list) else 0, "lo": 1, "hi": MAX_RUNS})}
+        return rejected("out_of_range", field="runs", value=len(specs) if isinstance(specs, list) else 0,
+                        lo=1, hi=MAX_RUNS)
     checked = [check_spec(sp, dataset) for sp in specs]
     for _, failure in checked:
         if failure:
@@ -63,7 +63,7 @@ def train_many(ctx, specs: list, dataset: str, with_predict: bool = False) -> di
         try:
             model, hist = fit_spec(ctx, s, d, lambda m, i=i: ctx.emit({"run": i, **m}))
         except Exception as exc:
-            runs.append(keras_failure(exc))
+            runs.append(keras_no(exc))
             continue
         out = outcome(hist, t0)
         out["predict"] = predictions(model, d, s.validation_split) if with_predict else None
@@ -88,8 +88,8 @@ def warm(ctx) -> str:
 def describe_spec(ctx, spec: dict, dataset: str | None = None) -> dict:
     """Everything a page shows about a spec without training it.
 
-    Returns {"ok": True, table, totals, dot, summary, code, names, shapes} or
-    {"ok": False, "spec_error": (code, params)} / {"ok": False, "keras_error": (type, msg)}.
+    Returns {"ok": True, table, totals, dot, summary, code, names, shapes} or a failure
+    (`engine.results`: the spec rejected, or Keras said no).
     """
     from engine.build import build_model
     from engine.codegen import source
@@ -100,11 +100,11 @@ def describe_spec(ctx, spec: dict, dataset: str | None = None) -> dict:
     try:
         validate_spec(s)
     except SpecError as e:
-        return {"ok": False, "spec_error": (e.code, e.params)}
+        return rejected_by(e)
     try:
         model = build_model(s, validate=False)
     except Exception as exc:  # Keras's own refusal is the lesson; show it verbatim
-        return {"ok": False, "keras_error": (type(exc).__name__, str(exc)[:1200])}
+        return keras_no(exc)
     return {
         "ok": True,
         "table": param_table(model).to_dict("records"),
