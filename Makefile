@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test test-fast system-deps bench clean
+.PHONY: run test test-fast system-deps bench shipped clean
 
 $(VENV)/.stamp-run: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.stamp-dev system-deps
 # Markers are set in tests/conftest.py; see pytest.ini. `make test` stays the whole suite.
 test-fast: $(VENV)/.stamp-dev
 	$(PY) -m pytest -m "not slow" tests/unit tests/app
+
+# Every page's first results, made by the installed Keras (ui/shipped.py): after changing engine/ or lessons/.
+shipped: $(VENV)/.stamp-run
+	$(PY) -m ui.shipped
 
 bench: $(VENV)/.stamp-dev
 	for f in benchmarks/[!_]*.py; do echo "== $$f"; PYTHONPATH=. $(PY) $$f; done

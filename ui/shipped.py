@@ -14,7 +14,7 @@ again, and `tests/unit/test_shipped.py` fails saying so; that test also runs eve
 live and compares the results.
 
 Make it again (about 3-5 minutes; runs every page in both languages through AppTest):
-    .venv/bin/python -m ui.shipped
+    make shipped   (= .venv/bin/python -m ui.shipped)
 """
 from __future__ import annotations
 
