@@ -72,81 +72,131 @@ with st.container(border=True):
     d2.code("Model(inputs, outputs).layers\n" + "\n".join(styles["app_types"]), language="text")
 
 # ---------------------------------------------------------------- frozen vs unfrozen vs scratch
+SEEDS = jobs.COMPARE_SEEDS  # trainings per strategy, averaged
 st.header(t(f"{P}.compare_title"))
-st.markdown(t(f"{P}.compare_intro"))
-w1, w2, w3 = st.columns(3)
-with w1:
-    n = st.slider(t(f"{P}.n_label"), 1, int(wf["max_per_class"]), 5, key="transfer_learning_n",
-                  help=t(f"{P}.n_help"), bind="query-params")
-with w2:
-    epochs = st.slider(t(f"{P}.epochs_label"), 5, 60, 30, step=5, key="transfer_learning_epochs",
-                       bind="query-params")
-with w3:
-    lr = st.select_slider(t(f"{P}.lr_label"), LRS, value=0.01, key="transfer_learning_lr",
-                          help=t(f"{P}.lr_help"), bind="query-params")
+st.markdown(t(f"{P}.compare_intro", seeds=SEEDS))
 
 
 def _label(tag: str) -> str:
-    return t(f"{P}.strategy_{tag}") if tag in STRATEGIES else tag
+    """Legend text of a live line: "<strategy>@run<i>" is one seed's run of a strategy."""
+    kind, _, run = str(tag).partition("@run")
+    if kind not in STRATEGIES:
+        return str(tag)
+    return t(f"{P}.strategy_run", strategy=t(f"{P}.strategy_{kind}"), i=run) if run else t(f"{P}.strategy_{kind}")
 
 
-# Three trainings: run when asked (or already known, e.g. the defaults), not on every slider move.
+def _range(sp: dict, key: str = "range") -> str:
+    return t(f"{P}.{key}", lo=freeze_view.pct(sp["min"]), hi=freeze_view.pct(sp["max"]))
+
+
+# The controls on the left, what they start (the question, the button, the progress, the means) on
+# the right: a moved slider and its answer share one screen (issue 14).
+ctrl, panel = st.columns([1, 2], gap="large")
+with ctrl:
+    n = st.slider(t(f"{P}.n_label"), 1, int(wf["max_per_class"]), 5, key="transfer_learning_n",
+                  help=t(f"{P}.n_help"), bind="query-params")
+    epochs = st.slider(t(f"{P}.epochs_label"), 5, 60, 30, step=5, key="transfer_learning_epochs",
+                       bind="query-params")
+    lr = st.select_slider(t(f"{P}.lr_label"), LRS, value=0.01, key="transfer_learning_lr",
+                          help=t(f"{P}.lr_help"), bind="query-params")
+
+# Three strategies × SEEDS trainings: run when asked (or already known, e.g. the defaults), not on every slider move.
 compare_args = dict(n_per_class=n, epochs=epochs, lr=lr)
 res = None
 strategy_labels = {x: t(f"{P}.strategy_{x}") for x in STRATEGIES}
-compare_guessed = predict.gate(P, "compare", t(f"{P}.compare_gate", n=n, epochs=epochs, lr=f"{lr:g}"),
-                               options=list(STRATEGIES), labels=strategy_labels, actual=None, actual_text="",
-                               context=(n, epochs, lr))
-if compare_guessed and precompute.on_request("transfer_learning.compare", jobs.compare, compare_args, t(f"{P}.compare_run"),
-                         t(f"{P}.compare_waiting", n=n, epochs=epochs, lr=f"{lr:g}")):
-    res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * epochs, label=_label, **compare_args)
+with panel:
+    compare_guessed = predict.gate(P, "compare", t(f"{P}.compare_gate", n=n, epochs=epochs, lr=f"{lr:g}", seeds=SEEDS),
+                                   options=list(STRATEGIES), labels=strategy_labels, actual=None, actual_text="",
+                                   context=(n, epochs, lr))
+    if compare_guessed and precompute.on_request("transfer_learning.compare", jobs.compare, compare_args,
+                                                 t(f"{P}.compare_run"),
+                                                 t(f"{P}.compare_waiting", n=n, epochs=epochs, lr=f"{lr:g}",
+                                                   seeds=SEEDS)):
+        res = freeze_view.run(P, "compare", jobs.compare, total_epochs=3 * SEEDS * epochs, label=_label,
+                              **compare_args)
+    if res is not None:
+        runs, spread = res["runs"], res["spread"]
+        acc = {s: spread[s]["test_accuracy"] for s in STRATEGIES}
+        best = max(STRATEGIES, key=lambda x: acc[x]["mean"])
+        predict.reveal(P, "compare", best, t(f"{P}.compare_actual", best=strategy_labels[best],
+                                             acc=freeze_view.pct(acc[best]["mean"]), seeds=len(res["seeds"])),
+                       labels=strategy_labels)
+        cols = st.columns(3)
+        for col, s in zip(cols, STRATEGIES):
+            col.metric(t(f"{P}.strategy_{s}"), freeze_view.pct(acc[s]["mean"]), delta=_range(acc[s], "range_delta"),
+                       delta_color="off", delta_arrow="off",
+                       help=t(f"{P}.metric_help", seeds=len(res["seeds"]),
+                              trainable=freeze_view.num(runs[s]["totals"]["trainable"])))
+        # What the averaged numbers support, worded from them (never a fixed claim).
+        found = res["findings"]
+        lines = [t(f"{P}.verdict_best", best=strategy_labels[found["best"]], seeds=found["seeds"],
+                   acc=freeze_view.pct(acc[found["best"]]["mean"]))]
+        for pair in found["pairs"]:
+            lines.append("- " + t(f"{P}.pair_{pair['kind']}", a=t(f"{P}.noun_{pair['a']}"), b=t(f"{P}.noun_{pair['b']}"),
+                                  k=pair["wins"], j=pair["losses"], seeds=found["seeds"],
+                                  diff=f"{100 * pair['diff']:.1f}"))
+        lines.append("- " + t(f"{P}.verdict_widest", name=strategy_labels[found["widest"]],
+                              width=f"{100 * found['width']:.1f}", narrow=strategy_labels[found["narrowest"]],
+                              nwidth=f"{100 * found['narrow_width']:.1f}"))
+        st.info("\n".join(lines), icon=":material/insights:")
+
 if res is not None:
-    runs = res["runs"]
-    best = max(STRATEGIES, key=lambda x: runs[x]["test_accuracy"])
-    predict.reveal(P, "compare", best, t(f"{P}.compare_actual", best=strategy_labels[best],
-                                         acc=freeze_view.pct(runs[best]["test_accuracy"])), labels=strategy_labels)
     st.caption(t(f"{P}.data_caption", n=res["n_per_class"], n_train=runs["frozen"]["n_train"],
-                 n_test=runs["frozen"]["n_test"]))
-    cols = st.columns(3)
-    for col, s in zip(cols, STRATEGIES):
-        r = runs[s]
-        col.metric(t(f"{P}.strategy_{s}"), freeze_view.pct(r["test_accuracy"]),
-                   help=t(f"{P}.metric_help", trainable=freeze_view.num(r["totals"]["trainable"])))
+                 n_test=runs["frozen"]["n_test"], seeds=len(res["seeds"])))
     a, b = st.columns(2)
     with a:
-        series = []
+        band = []
         for s in STRATEGIES:
             h = runs[s]["history"]
-            series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"], charts.STRATEGY[s], None))
-            series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], charts.STRATEGY[s], "dot"))
-        st.plotly_chart(charts.curves(series, t(f"{P}.acc_chart_title"), t("freeze_common.axis_epoch"),
-                                 t("freeze_common.axis_accuracy"), y_range=[0, 1.02]),
+            band.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_accuracy"],
+                         spread[s]["val_accuracy_band"]["min"], spread[s]["val_accuracy_band"]["max"],
+                         charts.STRATEGY[s], None))
+            band.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["accuracy"], [], [], charts.STRATEGY[s], "dot"))
+        st.plotly_chart(charts.band_curves(band, t(f"{P}.acc_chart_title", seeds=len(res["seeds"])),
+                                           t("freeze_common.axis_epoch"), t("freeze_common.axis_accuracy"),
+                                           y_range=[0, 1.02]),
                         width="stretch", key="transfer_learning_acc")
     with b:
+        st.plotly_chart(charts.spread_dots([(_label(s), acc[s]["values"], charts.STRATEGY[s]) for s in STRATEGIES],
+                                           t(f"{P}.dots_chart_title", seeds=len(res["seeds"])), "",
+                                           t("freeze_common.axis_test_accuracy"), t(f"{P}.dots_mean"),
+                                           t(f"{P}.dots_each"), y_range=[0, 1.02]),
+                        width="stretch", key="transfer_learning_dots")
+
+    st.caption(t(f"{P}.band_caption"))
+    # Two narrow tables instead of one wide one: nothing is cut off at 1366 px.
+    st.dataframe([
+        {
+            t(f"{P}.col_strategy"): _label(s),
+            t(f"{P}.col_test_acc"): freeze_view.pct(acc[s]["mean"]),
+            t(f"{P}.col_spread"): _range(acc[s]),
+            t(f"{P}.col_sd"): f"± {100 * acc[s]['sd']:.1f}",
+            t(f"{P}.col_each"): " · ".join(freeze_view.pct(v) for v in acc[s]["values"]),
+        }
+        for s in STRATEGIES
+    ], hide_index=True, width="stretch")
+    st.dataframe([
+        {
+            t(f"{P}.col_strategy"): _label(s),
+            t(f"{P}.col_trainable"): freeze_view.num(runs[s]["totals"]["trainable"]),
+            t(f"{P}.col_time"): f"{1000 * runs[s]['seconds_per_epoch']:.1f}",
+            t(f"{P}.col_train_acc"): freeze_view.pct(runs[s]["train_accuracy"]),
+            t(f"{P}.col_gap"): freeze_view.pct(runs[s]["gap"]),
+            t(f"{P}.col_old"): freeze_view.pct(runs[s]["old_task_accuracy"]),
+            t(f"{P}.col_drift"): "—" if s == "scratch" else f"{runs[s]['base_drift']:.3f}",
+        }
+        for s in STRATEGIES
+    ], hide_index=True, width="stretch")
+    st.caption(t(f"{P}.table_caption", seeds=len(res["seeds"])))
+    with st.expander(t(f"{P}.loss_chart_title"), icon=":material/show_chart:"):
         series = []
         for s in STRATEGIES:
             h = runs[s]["history"]
             series.append((f"{_label(s)} · {t('freeze_common.series_test')}", h["val_loss"], charts.STRATEGY[s], None))
             series.append((f"{_label(s)} · {t('freeze_common.series_train')}", h["loss"], charts.STRATEGY[s], "dot"))
         fig = charts.curves(series, t(f"{P}.loss_chart_title"), t("freeze_common.axis_epoch"), t("freeze_common.axis_loss"))
-        fig.update_yaxes(type="log")
+        charts.log_axis(fig, [x[1] for x in series])
         st.plotly_chart(fig, width="stretch", key="transfer_learning_loss")
-
-    table = [
-        {
-            t(f"{P}.col_strategy"): _label(s),
-            t(f"{P}.col_trainable"): freeze_view.num(runs[s]["totals"]["trainable"]),
-            t(f"{P}.col_time"): f"{1000 * runs[s]['seconds_per_epoch']:.1f}",
-            t(f"{P}.col_train_acc"): freeze_view.pct(runs[s]["train_accuracy"]),
-            t(f"{P}.col_test_acc"): freeze_view.pct(runs[s]["test_accuracy"]),
-            t(f"{P}.col_gap"): freeze_view.pct(runs[s]["gap"]),
-            t(f"{P}.col_old"): freeze_view.pct(runs[s]["old_task_accuracy"]),
-            t(f"{P}.col_drift"): "—" if s == "scratch" else f"{runs[s]['base_drift']:.3f}",
-        }
-        for s in STRATEGIES
-    ]
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.caption(t(f"{P}.table_caption"))
 
     # ------------------------------------------------------------ the document's benefits, in numbers
     st.subheader(t(f"{P}.benefits_title"))
@@ -163,16 +213,17 @@ if res is not None:
         t(f"{P}.benefit_stable", rf=f"{fr['largest_loss_rise']:.3f}", ru=f"{un['largest_loss_rise']:.3f}",
           rs=f"{sc['largest_loss_rise']:.3f}"),
     ]))
-    st.caption(t(f"{P}.benefits_caption"))
+    st.caption(t(f"{P}.benefits_caption", seeds=len(res["seeds"])))
 
     # ------------------------------------------------------------ what goes wrong without freezing
     st.subheader(t(f"{P}.without_title"))
     st.code("base_model.trainable = True", language="python")
     st.markdown(t(f"{P}.without_text", drift=f"{un['base_drift']:.3f}", ob=freeze_view.pct(res["old_task_before"]),
                   ou=freeze_view.pct(un["old_task_accuracy"]), tu=freeze_view.num(un["totals"]["trainable"]),
-                  tf=freeze_view.num(fr["totals"]["trainable"])))
+                  tf=freeze_view.num(fr["totals"]["trainable"]), seeds=len(res["seeds"])))
 
     st.subheader(t(f"{P}.code_title"))
+    st.caption(t(f"{P}.code_caption", seeds=len(res["seeds"])))
     tabs = st.tabs([_label(s) for s in STRATEGIES])
     for tab, s in zip(tabs, STRATEGIES):
         with tab:

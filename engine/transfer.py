@@ -236,8 +236,8 @@ def run_strategy(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_
         "bn_stats_change": bn_change(stats_start, bn_stats(base)),
         # The old task, measured through the old top on the base as it is now.
         "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
-        "n_train": int(len(y_tr)),
-        "n_test": int(len(y_te)),
+        "n_train": len(y_tr),
+        "n_test": len(y_te),
         **res,
     }
     return out, model
@@ -258,3 +258,186 @@ def bn_change(before: dict, after: dict) -> dict:
         }
         for name in before
     }
+
+
+# ---------------------------------------------------------------- the same run over several seeds
+# One run on 1–5 images per digit says little: which images are drawn and the random start move
+# the test accuracy by tens of points. The comparison trains every strategy once per seed and
+# reports the mean and the spread.
+COMPARE_SEEDS = 3
+MAX_SEEDS = 5
+SUMMARY_KEYS = ("test_accuracy", "train_accuracy", "best_test_accuracy", "gap", "largest_loss_rise", "base_drift",
+                "old_task_accuracy", "seconds_per_epoch")
+MEAN_HISTORY_KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
+
+
+def compare_seeds(count: int = COMPARE_SEEDS) -> list[int]:
+    """Distinct seeds, the page's usual seed first (its run's code is the one shown)."""
+    count = max(1, min(int(count), MAX_SEEDS))
+    return [pretrained_mod.SEED + i for i in range(count)]
+
+
+def draw_target(n_per_class: int, seed: int):
+    """The new task's data for one seeded run. The test set never changes (half of every digit);
+    the training images are the first n of each digit's pool for the page's seed, exactly
+    `pretrained.target_data` (and the data code shown), and n others drawn from the same pool
+    for any other seed."""
+    if seed == pretrained_mod.SEED:
+        return pretrained_mod.target_data(n_per_class, seed)
+    x, y = pretrained_mod.digits_dataset()
+    pool, test = pretrained_mod.split_classes(pretrained_mod.TARGET_CLASSES, 0.5, pretrained_mod.SEED + 1)
+    n = max(1, min(int(n_per_class), min(len(p) for p in pool)))
+    rng = np.random.default_rng(seed)
+    train = np.concatenate([p[rng.permutation(len(p))[:n]] for p in pool])
+    offset = pretrained_mod.TARGET_CLASSES[0]
+    return x[train], y[train] - offset, x[test], y[test] - offset
+
+
+def spread(values) -> dict:
+    """mean, sd (population), min, max and the values themselves; None when there is nothing to
+    average (e.g. scratch has no old task). Equal values average to exactly that value."""
+    vals = [float(v) for v in values if v is not None]
+    if not vals:
+        return {"mean": None, "sd": None, "min": None, "max": None, "values": []}
+    lo, hi = min(vals), max(vals)
+    mean = lo if lo == hi else float(np.mean(vals))
+    return {"mean": mean, "sd": float(np.std(vals)), "min": lo, "max": hi, "values": vals}
+
+
+def summarize(per_seed: list[dict]) -> tuple[dict, dict]:
+    """Runs of one strategy over several seeds -> (the mean run, the spread of each number).
+
+    The mean run has the keys of one run (test accuracy, histories, drift, ...), each the mean
+    over the seeds; counts and code come from the first run; `bn_stats_change` is the largest.
+    """
+    first = per_seed[0]
+    stats = {k: spread(r.get(k) for r in per_seed) for k in SUMMARY_KEYS}
+    mean = {**first, **{k: s["mean"] for k, s in stats.items()}}
+    n_epochs = min(len(r["history"]["val_accuracy"]) for r in per_seed)
+    mean["history"] = {k: [float(np.mean([r["history"][k][e] for r in per_seed])) for e in range(n_epochs)]
+                       for k in MEAN_HISTORY_KEYS}
+    band = {"min": [float(min(r["history"]["val_accuracy"][e] for r in per_seed)) for e in range(n_epochs)],
+            "max": [float(max(r["history"]["val_accuracy"][e] for r in per_seed)) for e in range(n_epochs)]}
+    stats["val_accuracy_band"] = band
+    mean["bn_stats_change"] = {
+        name: {f: max(r["bn_stats_change"][name][f] for r in per_seed) for f in ("mean", "variance")}
+        for name in first["bn_stats_change"]
+    }
+    mean["status"] = next((r["status"] for r in per_seed if r.get("status") != "done"), first.get("status"))
+    mean["seconds"] = float(sum(r["seconds"] for r in per_seed))
+    return mean, stats
+
+
+def paired_wins(per_seed: dict, a: str, b: str) -> int:
+    """In how many seeds `a` ended with a higher test accuracy than `b` (same images, same head start)."""
+    return sum(1 for ra, rb in zip(per_seed[a], per_seed[b]) if ra["test_accuracy"] > rb["test_accuracy"])
+
+
+def run_seeds(ctx, strategy: str, n_per_class: int, epochs: int, lr: float, seeds, tag=None) -> list[dict]:
+    """One strategy trained once per seed: a new draw of the training images, a new random start
+    of the head (and of the whole network from scratch), a new shuffle.
+
+    The model is built and its training graph traced once; each further seed puts a freshly
+    built model's weights and the optimizer's starting state back into it, so a run equals the
+    same seed trained alone (a test checks) without tracing again. `tag(i)` names the run in
+    the streamed messages (default: the strategy). Stops early when the learner moved on.
+    """
+    from engine.fit_fast import fit_fast, release
+    from engine.table import totals
+
+    runs: list[dict] = []
+    model = base = pretrained = None
+    opt_start: list = []
+    _, _, xs, ys = pretrained_mod.source_data()
+    try:
+        for i, seed in enumerate(seeds):
+            if stopped(ctx):
+                break
+            fresh, fresh_base, fresh_pretrained = build_target(strategy, seed)
+            if model is None:
+                model, base, pretrained = fresh, fresh_base, fresh_pretrained
+                compile_target(model, lr)
+                model.optimizer.build(model.trainable_variables)
+                opt_start = [v.numpy().copy() for v in model.optimizer.variables]
+            else:
+                model.set_weights(fresh.get_weights())
+                for var, value in zip(model.optimizer.variables, opt_start):
+                    var.assign(value)
+            x_tr, y_tr, x_te, y_te = draw_target(n_per_class, seed)
+            start, stats_start = learned_weights(base), bn_stats(base)
+            run_tag = tag(i) if tag else strategy
+
+            def on_epoch(epoch, logs, run_tag=run_tag):
+                ctx.emit({"run": run_tag, "epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+
+            # As engine.fit_fast.fit_model: the test set rides behind the training data as Keras's
+            # validation split; the graph is kept for the next seed.
+            x = np.concatenate([x_tr, x_te])
+            y = np.concatenate([y_tr, y_te])
+            vs = (len(x_te) - 0.5) / len(x)
+            hist = fit_fast(model, x, y, epochs=epochs, batch_size=BATCH, validation_split=vs, shuffle=True,
+                            seed=seed, on_epoch=on_epoch, cancelled=getattr(ctx, "cancelled", None), keep_graph=True)
+            h = {k: [float(v) for v in vals] for k, vals in hist.items()}
+            if not h.get("val_accuracy"):
+                break  # cancelled before the first epoch
+            runs.append({
+                "strategy": strategy,
+                "seed": int(seed),
+                "totals": totals(model),
+                "train_accuracy": h["accuracy"][-1],
+                "test_accuracy": h["val_accuracy"][-1],
+                "best_test_accuracy": max(h["val_accuracy"]),
+                "gap": h["accuracy"][-1] - h["val_accuracy"][-1],
+                "largest_loss_rise": largest_rise(h["val_loss"]),
+                "base_drift": base_drift(base, start),
+                "bn_stats_change": bn_change(stats_start, bn_stats(base)),
+                "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
+                "n_train": len(y_tr),
+                "n_test": len(y_te),
+                "history": h,
+                "seconds_per_epoch": max(hist.seconds - hist.trace_seconds, 1e-9) / max(hist.epochs_run, 1),
+                "seconds": hist.seconds,
+                "engine": hist.engine,
+                "status": hist.status,
+            })
+    finally:
+        if model is not None:
+            release(model)
+    return runs
+
+
+PAIRS = (("frozen", "unfrozen"), ("frozen", "scratch"), ("unfrozen", "scratch"))
+
+
+def compare_findings(per_seed: dict, spreads: dict) -> dict:
+    """What the seeds support, as codes a page words (so no sentence claims more than the runs show).
+
+    Per pair, `a` is the one with the higher mean test accuracy, and `kind` says how firmly:
+    "apart" - a won in every seed and even a's worst run beat b's best; "every" - a won in every
+    seed (same images for both) but the ranges overlap; "most" - a won in more seeds than b;
+    "mixed" - b won at least as often: the mean difference is not a winner. Also the strategy with
+    the widest and the narrowest range (highest − lowest run).
+    """
+    n = min(len(v) for v in per_seed.values())
+    acc = {s: spreads[s]["test_accuracy"] for s in per_seed}
+    best = max(per_seed, key=lambda s: acc[s]["mean"])
+    pairs = []
+    for x, y in PAIRS:
+        if x not in per_seed or y not in per_seed:
+            continue
+        a, b = (x, y) if acc[x]["mean"] >= acc[y]["mean"] else (y, x)
+        wins, losses = paired_wins(per_seed, a, b), paired_wins(per_seed, b, a)
+        if wins == n and acc[a]["min"] > acc[b]["max"]:
+            kind = "apart"
+        elif wins == n:
+            kind = "every"
+        elif wins > losses:
+            kind = "most"
+        else:
+            kind = "mixed"
+        pairs.append({"a": a, "b": b, "wins": wins, "losses": losses, "diff": acc[a]["mean"] - acc[b]["mean"],
+                      "kind": kind})
+    width = {s: acc[s]["max"] - acc[s]["min"] for s in per_seed}
+    widest, narrowest = max(width, key=width.get), min(width, key=width.get)
+    return {"seeds": n, "best": best, "pairs": pairs, "widest": widest, "width": width[widest],
+            "narrowest": narrowest, "narrow_width": width[narrowest]}

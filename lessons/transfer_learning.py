@@ -18,15 +18,19 @@ from engine.pretrained import (
     source_data,
 )
 from engine.transfer import (
+    COMPARE_SEEDS,
     HEAD_CODE,
     STEP3_VARIANTS,
     STRATEGIES,
     capped_epochs,
+    compare_findings,
+    compare_seeds,
     new_head,
     per_class_count,
-    run_strategy,
+    run_seeds,
     stopped,
     strategy_code,
+    summarize,
 )
 from runtime.jobs import job
 
@@ -82,23 +86,33 @@ def step_snippets() -> dict:
 
 
 @job
-def compare(ctx, n_per_class: int = 5, epochs: int = 30, lr: float = 1e-2, seed: int = pretrained_mod.SEED) -> dict:
-    """Frozen base + new head, unfrozen base, and the same network from scratch, on the same data."""
+def compare(ctx, n_per_class: int = 5, epochs: int = 30, lr: float = 1e-2, seeds: int = COMPARE_SEEDS) -> dict:
+    """Frozen base + new head, unfrozen base, and the same network from scratch, on the same data,
+    each trained once per seed (a new draw of the training images and a new random start):
+    the mean run of each, the spread of its numbers, and how often one beat another seed by seed."""
     n = per_class_count(n_per_class)
     epochs = capped_epochs(epochs)
-    runs = {}
+    seed_list = compare_seeds(seeds)
+    per_seed, runs, spreads = {}, {}, {}
     for s in STRATEGIES:
         if stopped(ctx):
             return {"cancelled": True}
-        out, _ = run_strategy(ctx, s, n, epochs, lr, seed)
-        out["code"] = strategy_code(s, n, epochs, lr)
-        runs[s] = out
+        # Streamed as "<strategy>@run<i>": one line per seed on the live chart, in the strategy's colour.
+        per_seed[s] = run_seeds(ctx, s, n, epochs, lr, seed_list, tag=lambda i, s=s: f"{s}@run{i + 1}")
+        if stopped(ctx) or len(per_seed[s]) < len(seed_list):
+            return {"cancelled": True}
+        runs[s], spreads[s] = summarize(per_seed[s])
+        runs[s]["code"] = strategy_code(s, n, epochs, lr)
     _, _, xs, ys = pretrained_mod.source_data()
     return {
         "n_per_class": n,
         "epochs": epochs,
         "lr": float(lr),
+        "seeds": seed_list,
         "runs": runs,
+        "spread": spreads,
+        "test_accuracy_by_seed": {s: [r["test_accuracy"] for r in per_seed[s]] for s in STRATEGIES},
+        "findings": compare_findings(per_seed, spreads),
         "old_task_before": pretrained_mod.accuracy(pretrained_mod.load_pretrained(), xs, ys),
         "max_per_class": pretrained_mod.max_per_class(),
     }
@@ -199,7 +213,7 @@ def base_info(ctx) -> dict:
         "pretrained_totals": totals(pretrained),
         "n_layers": len(base.layers),
         "source_accuracy": accuracy(pretrained, x_te, y_te),
-        "n_source_test": int(len(y_te)),
+        "n_source_test": len(y_te),
         "summary": summary_text(base),
     }
 

@@ -290,3 +290,70 @@ def class_regions(grid_x, grid_y, region, points, labels, n_classes: int, colors
         fig.add_scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name=f"{c}",
                         marker=dict(size=6, color=colors[c % len(colors)], line=dict(width=0.5, color="white")))
     return style(fig, title, x, y, height=440)
+
+
+# One colour per class on the outputs page's region map; ten, the most units a head may have there.
+CLASS_COLORS = ("#2563eb", "#dc2626", "#16a34a", "#ca8a04", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c",
+                "#475569")
+
+
+def points_and_lines(points: tuple[list, list, str] | None, lines: list[tuple[str, list, list, str | None, str | None]],
+                     title: str, x: str, y: str, height: int = 360) -> go.Figure:
+    """Data as grey dots (xs, ys, name), then lines from (name, xs, ys, colour, dash), in that trace order."""
+    fig = go.Figure()
+    if points is not None:
+        px_, py_, name = points
+        fig.add_trace(go.Scatter(x=px_, y=py_, mode="markers", name=name, marker={"size": 5, "color": DATA_COLOR}))
+    for i, (name, xs, ys, color, dash) in enumerate(lines):
+        fig.add_trace(go.Scatter(x=xs, y=finite(ys), mode="lines", name=name,
+                                 line={"width": 3 if dash is None else 2, "dash": dash,
+                                       "color": color or PALETTE[i % len(PALETTE)]}))
+    return style(fig, title, x, y, height=height)
+
+
+# ----------------------------------------------------------------------------- several seeds of one run
+def _rgba(color: str, alpha: float) -> str:
+    c = color.lstrip("#")
+    return f"rgba({int(c[0:2], 16)}, {int(c[2:4], 16)}, {int(c[4:6], 16)}, {alpha})"
+
+
+def band_curves(series: list[tuple[str, list, list, list, str, str | None]], title: str, x: str, y: str,
+                y_range=None) -> go.Figure:
+    """Mean curves with their min–max band: (name, mean, low, high, colour, dash); low/high may be empty."""
+    fig = go.Figure()
+    longest = 1
+    for name, mean, low, high, color, dash in series:
+        xs = list(range(1, len(mean) + 1))
+        longest = max(longest, len(mean))
+        if low and high:
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=finite(list(high) + list(low)[::-1]), fill="toself",
+                                     fillcolor=_rgba(color, 0.15), line=dict(width=0), hoverinfo="skip",
+                                     showlegend=False, legendgroup=name))
+        fig.add_trace(go.Scatter(x=xs, y=finite(mean), name=name, mode="lines", legendgroup=name,
+                                 line=dict(color=color, width=2.5, dash=dash)))
+    style(fig, title, x, y)
+    count_axis(fig, longest)
+    if y_range:
+        fig.update_yaxes(range=y_range)
+    return fig
+
+
+def spread_dots(groups: list[tuple[str, list, str]], title: str, x: str, y: str, mean_name: str,
+                each_name: str, y_range=None) -> go.Figure:
+    """Per group: every seed's value as a dot and the mean as a bar with a min–max whisker."""
+    fig = go.Figure()
+    for i, (label, values, color) in enumerate(groups):
+        vals = [v for v in values if v is not None]
+        if not vals:
+            continue
+        mean = float(np.mean(vals))
+        fig.add_trace(go.Bar(x=[label], y=[mean], marker_color=_rgba(color, 0.35), name=mean_name,
+                             legendgroup="mean", showlegend=i == 0, width=0.5,
+                             error_y=dict(type="data", symmetric=False, array=[max(vals) - mean],
+                                          arrayminus=[mean - min(vals)], color=color, thickness=2, width=12)))
+        fig.add_trace(go.Scatter(x=[label] * len(vals), y=vals, mode="markers", name=each_name, legendgroup="each",
+                                 showlegend=i == 0, marker=dict(color=color, size=10, line=dict(color="white", width=1))))
+    style(fig, title, x, y)
+    if y_range:
+        fig.update_yaxes(range=y_range)
+    return fig

@@ -48,12 +48,23 @@ def test_page_shows_base_workflow_comparison_and_step3_error(lang):
     shown = texts(at)
     assert translate(lang, f"{P}.step2_result", trainable="0", non_trainable="23,744") in shown
     assert translate(lang, f"{P}.step3_result", params="56,709", trainable="32,965") in shown
-    # Three live runs, each with its test-accuracy metric and its curve.
+    # Three strategies, each trained once per seed: the mean test accuracy with its range under it.
     for s in ("frozen", "unfrozen", "scratch"):
-        assert _metric(at, translate(lang, f"{P}.strategy_{s}")).endswith("%")
-    names = _traces(at, translate(lang, f"{P}.strategy_frozen"))
-    assert len(names) == 6
-    assert translate(lang, f"{P}.data_caption", n=5, n_train=25, n_test=448) in shown
+        metric = next(m for m in at.metric if m.label == translate(lang, f"{P}.strategy_{s}"))
+        assert metric.value.endswith("%")
+        lo_hi = translate(lang, f"{P}.range_delta", lo="@", hi="@").split("@")
+        assert metric.delta.startswith(lo_hi[0]) and lo_hi[1] in metric.delta and metric.delta.endswith("%")
+    names = [n for n in _traces(at, translate(lang, f"{P}.strategy_frozen")) if n != "None"]
+    assert len(names) == 6  # mean test and training curve per strategy (plus unnamed range bands)
+    assert translate(lang, f"{P}.data_caption", n=5, n_train=25, n_test=448, seeds=3) in shown
+    # The table shows the spread and every run; the box says what the runs support.
+    table = next(d.value for d in at.dataframe if translate(lang, f"{P}.col_spread") in d.value.columns)
+    assert len(table) == 3 and all(len(v.split(" · ")) == 3 for v in table[translate(lang, f"{P}.col_each")])
+    assert all(v.startswith("± ") for v in table[translate(lang, f"{P}.col_sd")])
+    box = " ".join(i.value for i in at.info)
+    assert translate(lang, f"{P}.verdict_best", seeds=3, best="@", acc="@").split("@")[0] in box
+    spreads = _traces(at, translate(lang, f"{P}.dots_each"))
+    assert spreads, "the chart of every run's test accuracy"
     # The document's Step 3 as written: Keras 3's own error.
     assert any("Shapes used to initialize variables must be fully-defined" in c.value for c in at.code)
 
@@ -62,11 +73,11 @@ def test_widgets_change_what_is_shown():
     at = open_page(P, "en", **FAST)
     at.slider(key="transfer_learning_n").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert translate("en", f"{P}.compare_gate", n=2, epochs=5, lr="0.01") in texts(at)
+    assert translate("en", f"{P}.compare_gate", n=2, epochs=5, lr="0.01", seeds=3) in texts(at)
     at.button(key=f"{P}_compare_skip").click().run()  # a learner in a hurry
     assert any(b.key == f"{P}_compare_run" for b in at.button)  # a slider move alone runs nothing
     at.button(key=f"{P}_compare_run").click().run()
-    assert translate("en", f"{P}.data_caption", n=2, n_train=10, n_test=448) in texts(at)
+    assert translate("en", f"{P}.data_caption", n=2, n_train=10, n_test=448, seeds=3) in texts(at)
     frozen_code = next(c.value for c in at.code if "base_model.trainable = False" in c.value and "fit(" in c.value)
     assert "train += list(idx[half:half + 2])" in frozen_code and "epochs=5" in frozen_code
 

@@ -14,6 +14,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from engine import pretrained as pretrained_mod  # noqa: E402
+from engine import transfer as TR  # noqa: E402
 from lessons import fine_tuning as FT  # noqa: E402
 from lessons import transfer_learning as TL  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
@@ -106,7 +107,40 @@ def test_compare_frozen_base_is_untouched(compared):
     assert sc["old_task_accuracy"] is None
     assert len(fr["history"]["val_accuracy"]) == 3 and fr["n_train"] == 15
     assert {r["engine"] for r in res["runs"].values()} == {"graph"}  # engine.fit_fast.fit_fast
-    assert {m["run"] for m in ctx.messages} == {"frozen", "unfrozen", "scratch"}
+    # Every strategy once per seed, streamed as one line per run.
+    assert {m["run"] for m in ctx.messages} == {f"{s}@run{i}" for s in ("frozen", "unfrozen", "scratch")
+                                                 for i in range(1, len(res["seeds"]) + 1)}
+
+
+def test_compare_averages_distinct_seeds(compared):
+    """The comparison's numbers are means over several seeds, with their spread, per strategy."""
+    res, _ = compared
+    seeds = res["seeds"]
+    assert len(seeds) == TR.COMPARE_SEEDS >= 3 and len(set(seeds)) == len(seeds)
+    for s in ("frozen", "unfrozen", "scratch"):
+        each = res["test_accuracy_by_seed"][s]
+        sp = res["spread"][s]["test_accuracy"]
+        assert len(each) == len(seeds)
+        assert sp["values"] == each and sp["min"] == min(each) and sp["max"] == max(each)
+        assert sp["mean"] == pytest.approx(np.mean(each)) and sp["sd"] == pytest.approx(np.std(each))
+        assert res["runs"][s]["test_accuracy"] == pytest.approx(sp["mean"])
+        band = res["spread"][s]["val_accuracy_band"]
+        assert band["min"][-1] == min(each) and band["max"][-1] == max(each)
+    # The frozen base's old task is kept in every run, so its mean is that exact number.
+    assert res["runs"]["frozen"]["old_task_accuracy"] == res["old_task_before"]
+    f = res["findings"]
+    assert f["seeds"] == len(seeds) and f["best"] == max(res["spread"], key=lambda s: res["spread"][s]["test_accuracy"]["mean"])
+
+
+def test_a_seed_run_after_another_equals_that_seed_alone():
+    """run_seeds reuses one traced graph: each later seed must start exactly like a fresh model."""
+    for strategy in ("unfrozen", "scratch"):
+        both = TR.run_seeds(Ctx(), strategy, 2, 2, 0.01, [pretrained_mod.SEED, pretrained_mod.SEED + 1])
+        alone = TR.run_seeds(Ctx(), strategy, 2, 2, 0.01, [pretrained_mod.SEED + 1])
+        assert both[1]["seed"] == alone[0]["seed"]
+        for k in ("loss", "val_loss", "val_accuracy"):
+            assert both[1]["history"][k] == pytest.approx(alone[0]["history"][k], rel=1e-4, abs=1e-5)
+        assert both[0]["history"]["loss"] != both[1]["history"]["loss"]
 
 
 def test_generated_code_builds_the_same_data_and_model(compared):
