@@ -178,3 +178,13 @@ def localise_code(src: str, lang: str) -> str:
         lead = comment[: len(comment) - len(comment[1:].lstrip())]  # "#" and the spaces after it
         lines[row] = line[:col] + lead + text + line[end:]
     return "".join(lines)
+
+
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+
+
+def escape_markdown(text: str) -> str:
+    """Keras's words for a cell that renders Markdown: `__init__` stays `__init__` (not bold `init`);
+    its own backtick spans stay code."""
+    return "".join(part if part.startswith("`") and part.endswith("`") and len(part) > 1
+                   else re.sub(r"([\\*_\[\]<>])", r"\\\1", part) for part in _CODE_SPAN.split(text))
