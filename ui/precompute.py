@@ -56,9 +56,11 @@ def _work() -> None:
     while not pool.wait_ready(timeout=1.0, all_workers=False):
         if time.monotonic() > deadline:
             return
-    order = _quick_jobs()[:5] + [DEFAULTS[s] for s in ("fine_tuning.run", "transfer_learning.compare",
-                                                      "weight_freeze.train", "fine_tuning.race",
-                                                      "fine_tuning.bn")] + _quick_jobs()[5:]
+    # The fine-tuning depth jobs (one per slider position, quick) before the two long comparisons:
+    # the transfer-learning comparison alone trains 3 strategies × 3 seeds.
+    order = (_quick_jobs()[:5] + [DEFAULTS[s] for s in ("fine_tuning.run", "transfer_learning.compare",
+                                                        "weight_freeze.train")]
+             + _quick_jobs()[5:] + [DEFAULTS[s] for s in ("fine_tuning.race", "fine_tuning.bn")])
     for job, args in order:
         key = live.key_of(job, args)
         if live.RESULTS.get(key) is not None:
