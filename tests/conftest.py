@@ -29,6 +29,21 @@ LANGS = ["bn", "en"]
 TIMEOUT = 120
 
 
+class Ctx:
+    """A job's `ctx` outside a worker: keeps what the job emits; after `cancel_after` messages
+    it says the learner pressed Stop."""
+
+    def __init__(self, cancel_after: int | None = None):
+        self.messages: list = []
+        self.cancel_after = cancel_after
+
+    def emit(self, message) -> None:
+        self.messages.append(message)
+
+    def cancelled(self) -> bool:
+        return self.cancel_after is not None and len(self.messages) >= self.cancel_after
+
+
 def open_page(page: str, lang: str = "bn", timeout: float = TIMEOUT, **query):
     """AppTest of `streamlit_app.py` switched to `page`, with ?lang= and other query params."""
     from streamlit.testing.v1 import AppTest

@@ -3,18 +3,8 @@ import engine  # noqa: F401
 from engine import spec as model_spec
 from engine import train_spec
 from lessons import spec_jobs
+from tests.conftest import Ctx
 from ui.text import LANGS, translate
-
-
-class Ctx:
-    def __init__(self):
-        self.msgs = []
-
-    def emit(self, m):
-        self.msgs.append(m)
-
-    def cancelled(self):
-        return False
 
 
 def test_training_wall_time_is_capped(monkeypatch):

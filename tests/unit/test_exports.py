@@ -16,18 +16,10 @@ import pytest
 from engine import exports, stack, userdata
 from engine import spec as model_spec
 from lessons import build_and_train as build_jobs  # noqa: I001
-from tests.conftest import open_page
+from tests.conftest import Ctx, open_page
 from ui.text import translate
 
 P = "build_and_train"
-
-
-class _Ctx:
-    def emit(self, m):
-        pass
-
-    def cancelled(self):
-        return False
 
 
 def _load(raw: bytes, tmp_path):
@@ -75,10 +67,10 @@ def test_keras_file_reloads_and_is_the_model_trained_on_screen(dataset, tmp_path
     spec = stack.spec_from_controls(dataset=dataset, named=True, n_hidden=2, units=["8", "8"],
                                 activations=["relu", "tanh"], optimizer="adam", learning_rate="0.01",
                                 epochs="15", batch_size="32", validation_split=0.2).to_dict()
-    out = build_jobs.keras_file(_Ctx(), spec=spec, dataset=dataset)
+    out = build_jobs.keras_file(Ctx(), spec=spec, dataset=dataset)
     assert out["ok"] and out["file_name"] == f"{spec['name']}.keras"
     # Same builder, seed and fit as the training job: the same curve, so the same model.
-    shown = spec_jobs.train_spec(_Ctx(), spec=spec, dataset=dataset, with_predict=False)
+    shown = spec_jobs.train_spec(Ctx(), spec=spec, dataset=dataset, with_predict=False)
     assert out["history"] == shown["history"]
     model = _load(out["data"], tmp_path)
     assert model.name == spec["name"] and [la.name for la in model.layers] == [
@@ -93,7 +85,7 @@ def test_keras_file_of_own_data(tmp_path):
     spec = stack.spec_from_controls(dataset=stack.MY_CSV, named=False, n_hidden=1, units=["8"], activations=["relu"],
                                 optimizer="adam", learning_rate="0.01", epochs="10", batch_size="16",
                                 validation_split=0.2, data_shape=(4,), task=prep.task, n_classes=3).to_dict()
-    out = build_jobs.keras_file(_Ctx(), spec=spec, x=prep.x, y=prep.y, task=prep.task)
+    out = build_jobs.keras_file(Ctx(), spec=spec, x=prep.x, y=prep.y, task=prep.task)
     assert out["ok"] and out["file_name"] == "functional.keras"
     model = _load(out["data"], tmp_path)
     y = model.predict(prep.x[:5], verbose=0)
@@ -103,8 +95,8 @@ def test_keras_file_of_own_data(tmp_path):
 
 def test_keras_file_refuses_what_training_refuses():
     bad = model_spec.recommended().replace(epochs=0).to_dict()
-    assert build_jobs.keras_file(_Ctx(), spec=bad, dataset="curve")["spec_error"][0] == "out_of_range"
-    assert build_jobs.keras_file(_Ctx(), spec=model_spec.recommended().to_dict(), dataset="nope")["spec_error"][0] == "choice_invalid"
+    assert build_jobs.keras_file(Ctx(), spec=bad, dataset="curve")["spec_error"][0] == "out_of_range"
+    assert build_jobs.keras_file(Ctx(), spec=model_spec.recommended().to_dict(), dataset="nope")["spec_error"][0] == "choice_invalid"
 
 
 # ----------------------------------------------------------------------------- the .py file runs as is

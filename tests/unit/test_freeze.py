@@ -10,17 +10,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lessons import weight_freeze  # noqa: E402
-
-
-class Ctx:
-    def __init__(self):
-        self.messages = []
-
-    def emit(self, msg):
-        self.messages.append(msg)
-
-    def cancelled(self):
-        return False
+from tests.conftest import Ctx  # noqa: E402
 
 
 def test_describe_counts_and_listing():

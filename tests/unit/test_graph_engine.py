@@ -16,7 +16,7 @@ from engine.codegen import graph_source, model_lines, sequential_lines
 from engine.fit_fast import fit_fast
 from engine.table import param_table
 from engine.validate import SpecError, count_graph_params, validate_graph
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Ctx
 
 # Dense: inputs x units + units. Concatenate/Add: 0. A shared layer's weights count once.
 HAND = {
@@ -236,13 +236,6 @@ def test_why_not_sequential_is_read_off_the_graph():
 
 def test_keras_refusals_are_keras_own_words():
     from lessons.functional_graphs import describe_graph
-
-    class Ctx:
-        def emit(self, m):
-            pass
-
-        def cancelled(self):
-            return False
 
     bad_add = graphs.PRESET_TEXT["skip"].replace("h2=Dense(16,relu)", "h2=Dense(8,relu)")
     res = describe_graph(Ctx(), bad_add, "diabetes")

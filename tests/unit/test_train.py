@@ -10,6 +10,7 @@ from engine import data  # noqa: E402
 from engine import spec as model_spec  # noqa: E402
 from engine.build import build_model, compile_model  # noqa: E402
 from engine.fit_fast import fit_fast, split_validation  # noqa: E402
+from tests.conftest import Ctx  # noqa: E402
 
 
 def _model(spec: model_spec.ModelSpec):
@@ -172,18 +173,6 @@ def test_nothing_of_the_traced_graph_is_left_behind():
 
 # ------------------------------------------------------------------ the training jobs
 
-class Ctx:
-    def __init__(self, cancel_after: int | None = None):
-        self.msgs = []
-        self.cancel_after = cancel_after
-
-    def emit(self, msg):
-        self.msgs.append(msg)
-
-    def cancelled(self):
-        return self.cancel_after is not None and len(self.msgs) >= self.cancel_after
-
-
 @pytest.mark.parametrize(
     "dataset, spec, kind",
     [
@@ -200,9 +189,9 @@ def test_train_job_streams_and_predicts(dataset, spec, kind):
     ctx = Ctx()
     res = train(ctx, spec.to_dict(), dataset)
     assert res["ok"] and res["status"] == "done"
-    assert [m["epoch"] for m in ctx.msgs] == [1, 2, 3, 4, 5]
-    assert set(ctx.msgs[-1]) == {"epoch", *res["history"]}
-    assert res["history"]["val_loss"][-1] == ctx.msgs[-1]["val_loss"]
+    assert [m["epoch"] for m in ctx.messages] == [1, 2, 3, 4, 5]
+    assert set(ctx.messages[-1]) == {"epoch", *res["history"]}
+    assert res["history"]["val_loss"][-1] == ctx.messages[-1]["val_loss"]
     p = res["predict"]
     assert p["kind"] == kind
     n = len(data.load(dataset, spec.seed).x)
@@ -243,6 +232,6 @@ def test_train_many_compares_runs():
     specs = [model_spec.recommended().replace(epochs=3, optimizer=o).to_dict() for o in ("adam", "sgd")]
     res = train_many(ctx, specs, "curve")
     assert res["ok"] and res["status"] == "done" and len(res["runs"]) == 2
-    assert [(m["run"], m["epoch"]) for m in ctx.msgs] == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
+    assert [(m["run"], m["epoch"]) for m in ctx.messages] == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
     assert res["runs"][0]["history"]["loss"] != res["runs"][1]["history"]["loss"]
     assert train_many(Ctx(), [], "curve")["spec_error"][0] == "out_of_range"

@@ -13,7 +13,7 @@ import pytest
 from engine import exports, stack, userdata
 from engine.validate import SpecError
 from lessons import build_and_train as build_jobs  # noqa: I001
-from tests.conftest import open_page, texts
+from tests.conftest import Ctx, open_page, texts
 from ui.text import strings, translate
 
 P = "build_and_train"
@@ -176,24 +176,13 @@ def test_hostile_column_names_stay_string_literals():
 
 
 # ----------------------------------------------------------------------------- training job
-class _Ctx:
-    def __init__(self):
-        self.messages = []
-
-    def emit(self, m):
-        self.messages.append(m)
-
-    def cancelled(self):
-        return False
-
-
 def test_training_job_on_own_arrays_streams_and_learns():
     table = userdata.read_csv(userdata.example_csv(), "iris.csv")
     prep = userdata.prepare(table, "species", userdata.default_features(table, "species"))
     spec = stack.spec_from_controls(dataset=stack.MY_CSV, named=True, n_hidden=1, units=["16"], activations=["relu"],
                                 optimizer="adam", learning_rate="0.01", epochs="60", batch_size="16",
                                 validation_split=0.2, data_shape=(4,), task=prep.task, n_classes=3)
-    ctx = _Ctx()
+    ctx = Ctx()
     res = build_jobs.train_csv(ctx, spec=spec.to_dict(), x=prep.x, y=prep.y, task=prep.task)
     assert res["ok"] and res["status"] == "done" and len(ctx.messages) == 60
     assert res["history"]["val_accuracy"][-1] > 0.8
