@@ -4,82 +4,21 @@ Screenshots land in artifacts/screenshots/ for a person to look at.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import LANGS, PAGES, ROOT
+from tests.conftest import LANGS, PAGES
+from tests.e2e.browser import (  # noqa: F401 (test_layout.py imports ARGS, CHROMIUM, start_server from here)
+    ARGS,
+    CHROMIUM,
+    SHOTS,
+    cold_server,
+    require_chromium,
+    start_server,
+    wait_ready,
+)
 from ui.text import translate
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SHOTS = ROOT / "artifacts" / "screenshots"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        pytest.fail("chromium is required in CI (make test installs it)", pytrace=False)
-    pytest.skip("chromium not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    proc, url = start_server()
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def wait_ready(page, timeout=120_000):
-    page.wait_for_selector(READY, timeout=timeout)
-    page.wait_for_timeout(800)  # a rerun may start right after the first run settles
-    page.wait_for_selector(READY, timeout=timeout)
+sync_api = require_chromium()
 
 
 def open_and_check(page, url, shot):
@@ -93,16 +32,13 @@ def open_and_check(page, url, shot):
 
 def test_deep_link_is_the_first_request_of_a_fresh_server(browser):
     """A shared link to a topic page must come up right on a cold server (no legacy MPA mode)."""
-    proc, url = start_server()
-    try:
+    with cold_server() as url:
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         open_and_check(page, f"{url}/compile_step?lang=en", "cold_compile_step_en.png")
         assert page.locator("h1").first.inner_text().strip() == translate("en", "compile_step.title")
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
         assert translate("en", "home.title") in sidebar and "streamlit app" not in sidebar.lower()
         page.close()
-    finally:
-        proc.terminate()
 
 
 @pytest.mark.parametrize("lang", LANGS)

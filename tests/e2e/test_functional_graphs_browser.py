@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 import pytest
 
 from engine import graphs
-from tests.e2e.test_browser import SHOTS, browser, start_server, wait_ready  # noqa: F401 (fixture)
+from tests.e2e.browser import SHOTS, cold_server, require_chromium, wait_ready
 from ui.text import translate
 
 pytestmark = pytest.mark.slow
+require_chromium()
 
 P = "functional_graphs"
 # The shared preset with a wider encoder: 64x48+48 + (96x16+16) + 17 parameters.
@@ -24,9 +25,8 @@ def _graph_svg_text(page) -> str:
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
-def test_shared_link_reopens_the_same_graph_on_a_cold_server(browser, lang):  # noqa: F811
-    proc, url = start_server()
-    try:
+def test_shared_link_reopens_the_same_graph_on_a_cold_server(browser, lang):
+    with cold_server() as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         query = urlencode({"lang": lang, f"{P}_preset": "shared", f"{P}_graph": TEXT})
         page.goto(f"{url}/{P}?{query}")
@@ -49,15 +49,11 @@ def test_shared_link_reopens_the_same_graph_on_a_cold_server(browser, lang):  # 
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{P}_shared_link_{lang}.png"), full_page=True)
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
-def test_screenshot_two_outputs(browser, lang):  # noqa: F811
-    proc, url = start_server()
-    try:
+def test_screenshot_two_outputs(browser, lang):
+    with cold_server() as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/{P}?lang={lang}&{P}_preset=two_outputs")
         wait_ready(page)
@@ -67,6 +63,3 @@ def test_screenshot_two_outputs(browser, lang):  # noqa: F811
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{P}_two_outputs_{lang}.png"), full_page=True)
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -26,15 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import CHROMIUM, free_port, wait_ready
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 HAPROXY_CFG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
 COOKIE = "KFLSERVER"
 HEADER = "x-kfl-replica"
 P = "build_and_train"
@@ -44,18 +42,12 @@ if HAPROXY is None:
                 allow_module_level=True)
 if not Path(CHROMIUM).exists():
     pytest.skip("chromium not installed (make system-deps installs it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
 def _en(name: str) -> dict:
     """English UI strings straight from content/ (no app import: the test only drives the page)."""
     return tomllib.loads((ROOT / "content" / "en" / f"{name}.toml").read_text())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_http(url: str, timeout: float = 90, proc=None) -> None:
@@ -107,7 +99,7 @@ def cluster(tmp_path_factory):
     """{"url": proxy url, "replicas": {name: Popen}, "ports": {name: port}}; everything stopped after."""
     tmp = tmp_path_factory.mktemp("replicas")
     names = ["app1", "app2"]
-    ports = {n: _free_port() for n in names}
+    ports = {n: free_port() for n in names}
     procs: dict[str, subprocess.Popen] = {}
     started: list[subprocess.Popen] = []
     try:
@@ -121,7 +113,7 @@ def cluster(tmp_path_factory):
             )
             procs[n] = p
             started.append(p)
-        proxy_port = _free_port()
+        proxy_port = free_port()
         cfg = tmp / "haproxy.cfg"
         cfg.write_text(loopback_config(HAPROXY_CFG.read_text(), proxy_port, ports))
         check = subprocess.run([HAPROXY, "-c", "-q", "-f", str(cfg)], capture_output=True, text=True)
@@ -138,22 +130,6 @@ def cluster(tmp_path_factory):
     finally:
         for p in started:
             _stop(p)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def wait_ready(page, timeout=120_000):
-    page.wait_for_selector(READY, timeout=timeout)
-    page.wait_for_timeout(800)  # a rerun may start right after the first run settles
-    page.wait_for_selector(READY, timeout=timeout)
 
 
 class Visit:

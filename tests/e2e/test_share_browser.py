@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_browser import SHOTS, browser, server, wait_ready  # noqa: F401  (fixtures)
+from tests.e2e.browser import SHOTS, require_chromium, wait_ready
 from ui.text import translate
+
+require_chromium()
 
 P = "build_and_train"
 
@@ -16,7 +18,7 @@ def _metric(page, lang="en") -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def test_a_copied_link_reopens_the_changed_model(browser, server):  # noqa: F811
+def test_a_copied_link_reopens_the_changed_model(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{server}/{P}?lang=en")
     wait_ready(page)
@@ -50,7 +52,7 @@ def test_a_copied_link_reopens_the_changed_model(browser, server):  # noqa: F811
     page.close()
 
 
-def test_presenter_mode_on_a_projector(browser, server):  # noqa: F811
+def test_presenter_mode_on_a_projector(browser, server):
     for lang in ("bn", "en"):
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"{server}/{P}?lang={lang}&present=1&build_and_train_units_0=32")
@@ -68,7 +70,7 @@ def test_presenter_mode_on_a_projector(browser, server):  # noqa: F811
         page.close()
 
 
-def test_the_keras_download_is_the_model_on_screen(browser, server, tmp_path):  # noqa: F811
+def test_the_keras_download_is_the_model_on_screen(browser, server, tmp_path):
     import keras
 
     page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
