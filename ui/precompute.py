@@ -104,9 +104,10 @@ def on_request(slot: str, job, args: dict, label: str, note: str = "", where=Non
     if (default is not None and default[0] is job and default[1] == args) or known(job, args) \
             or st.session_state.get(asked) == key:
         return True
-    place = where or st
-    if place.button(label, key=f"{slot.replace('.', '_')}_run", type="primary", icon=":material/play_arrow:"):
+    holder = (where or st).empty()
+    if holder.button(label, key=f"{slot.replace('.', '_')}_run", type="primary", icon=":material/play_arrow:"):
         st.session_state[asked] = key
+        holder.empty()  # pressed: the progress takes its place, no stale button above the result
         return True
     if note:
         st.caption(note)
