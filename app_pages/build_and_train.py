@@ -116,12 +116,15 @@ own = None
 notes: dict = {}  # (field, layer) -> the spot right under that field, for its refusal
 with ctrl:
     dataset = st.selectbox(t("build_and_train.dataset_label"), stack.SOURCES, key=_k("dataset"), bind="query-params")
-    st.caption(t(f"build_and_train.about_{dataset}"))
     if dataset == stack.MY_CSV:
-        own = build_controls.own_data(PAGE)
+        # Beyond the document's point: opened because the learner chose it, labelled as the extra it is.
+        with st.expander(t("build_and_train.advanced_csv"), expanded=True, icon=":material/upload_file:"):
+            st.caption(t("build_and_train.about_my_csv"))
+            own = build_controls.own_data(PAGE)
         if own is not None:
             st.markdown(t("build_and_train.input_shape", shape=format_shape((own["prep"].n_features,))))
     else:
+        st.caption(t(f"build_and_train.about_{dataset}"))
         st.markdown(t("build_and_train.input_shape", shape=format_shape(stack.DATASET_SHAPES[dataset])))
     named = st.toggle(t("build_and_train.named_label"), value=preset["named"], key=_k("named"),
                       bind="query-params")
@@ -284,29 +287,34 @@ if p and ff.get("ok"):
     if not predict.gate(PAGE, "predict", t("build_and_train.predict_gate", n=n_pred), options=shape_opts,
                         actual=real_shape, actual_text=f"`{real_shape}`", context=units_out):
         p = None
-if p:
-    if p["kind"] == "confusion":
+if p and p["kind"] == "confusion":
+    # Only the learner's own multi-class file gets here: a second look beyond the document, folded.
+    with st.expander(t("build_and_train.advanced_confusion"), icon=":material/grid_on:"):
         st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
                      "build_and_train.predict_confusion_all"))
-        fig = charts.confusion_figure(p, shown_data["classes"] if shown_data else [], t("build_and_train.confusion_title"),
-                                 t("build_and_train.axis_pred_class"), t("build_and_train.axis_true_class"))
-    elif p["kind"] == "scatter" and shown_data:
+        st.plotly_chart(charts.confusion_figure(p, shown_data["classes"] if shown_data else [],
+                                                t("build_and_train.confusion_title"),
+                                                t("build_and_train.axis_pred_class"),
+                                                t("build_and_train.axis_true_class")),
+                        width="stretch", key=f"{PAGE}_predict")
+elif p:
+    if p["kind"] == "scatter" and shown_data:
         st.caption(t("build_and_train.predict_scatter_csv"))
     else:
         st.caption(t(f"build_and_train.predict_{p['kind']}"))
     if p["kind"] == "curve":
         fig = charts.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
-                             t("build_and_train.axis_y"), t("build_and_train.legend_data"),
-                             t("build_and_train.legend_model"), t("build_and_train.legend_val"))
+                                  t("build_and_train.axis_y"), t("build_and_train.legend_data"),
+                                  t("build_and_train.legend_model"), t("build_and_train.legend_val"))
     elif p["kind"] == "grid":
         fig = charts.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
-                               t("build_and_train.axis_x2"),
-                               (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
-                               t("build_and_train.prob"))
-    elif p["kind"] == "scatter":
+                                    t("build_and_train.axis_x2"),
+                                    (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
+                                    t("build_and_train.prob"))
+    else:
         fig = charts.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
-                               t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
-                               t("build_and_train.legend_val"))
+                                    t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
+                                    t("build_and_train.legend_val"))
     st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
 
 # ----------------------------------------------------------------------------- code and downloads

@@ -10,7 +10,7 @@ from lessons.dense_layer import (
     DENSE_REGULARIZERS,
     STACK_MAX_DEPTH,
 )
-from ui import live, predict
+from ui import charts, live, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import (
     Inputs,
@@ -19,7 +19,6 @@ from ui.lesson_view import (
     keep_last_good,
     keras_says,
     lesson,
-    line_figure,
 )
 from ui.model_view import mandatory_error
 
@@ -123,8 +122,8 @@ if res is not None:
     act_name = activation or "linear"
     curve = lesson(jobs.activation_curve, activation=activation)
     st.subheader(t(f"{P}.act_title", name=act_name))
-    fig = line_figure("", t(f"{P}.act_axis_z"), t(f"{P}.act_axis_y"), height=300)
-    fig.add_scatter(x=curve["z"], y=curve["y"], mode="lines", name=act_name)
+    fig = charts.points_and_lines(None, [(act_name, curve["z"], curve["y"], None, None)], "",
+                                  t(f"{P}.act_axis_z"), t(f"{P}.act_axis_y"), height=300)
     ccol, tcol = st.columns([3, 2])
     with ccol:
         st.plotly_chart(fig, width="stretch", key=f"{P}_act_chart")
@@ -177,16 +176,13 @@ if predict.gate(P, "collapse", t(f"{P}.collapse_gate", depth=depth, width=width)
                 labels=collapse_labels, actual="straight" if straight else "curve", context=(depth, width),
                 actual_text=t(f"{P}.collapse_actual_straight", diff=f"{flat.get('collapse_max_diff', 0):.1g}")
                 if straight else t(f"{P}.collapse_actual_curve")):
-    fig = line_figure(t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
-    fig.add_scatter(x=flat["x"], y=flat["y"], mode="markers", name=t(f"{P}.series_data"),
-                    marker=dict(size=5, color="#94a3b8"))
-    fig.add_scatter(x=flat["grid"], y=flat["pred"], mode="lines", name=t(f"{P}.series_linear", depth=depth, width=width),
-                    line=dict(width=3, color="#dc2626"))
-    fig.add_scatter(x=bent["grid"], y=bent["pred"], mode="lines", name=t(f"{P}.series_relu", depth=depth, width=width),
-                    line=dict(width=3, color="#2563eb"))
-    slope, icept = flat["line"]
-    fig.add_scatter(x=[flat["grid"][0], flat["grid"][-1]], y=[slope * flat["grid"][0] + icept, slope * flat["grid"][-1] + icept],
-                    mode="lines", name=t(f"{P}.series_line"), line=dict(dash="dot", color="#111827"))
+    grid, (slope, icept) = flat["grid"], flat["line"]
+    ends = [grid[0], grid[-1]]
+    fig = charts.points_and_lines((flat["x"], flat["y"], t(f"{P}.series_data")), [
+        (t(f"{P}.series_linear", depth=depth, width=width), grid, flat["pred"], "#dc2626", None),
+        (t(f"{P}.series_relu", depth=depth, width=width), bent["grid"], bent["pred"], "#2563eb", None),
+        (t(f"{P}.series_line"), ends, [slope * e + icept for e in ends], "#111827", "dot"),
+    ], t(f"{P}.fit_title"), t(f"{P}.fit_axis_x"), t(f"{P}.fit_axis_y"), height=420)
     st.plotly_chart(fig, width="stretch", key=f"{P}_fit_chart")
     st.markdown(t(f"{P}.collapse_text", params=f"{flat['params']:,}", slope=fmt(flat["collapsed"][0]),
                   icept=fmt(flat["collapsed"][1]), diff=f"{flat['collapse_max_diff']:.1g}", mse=fmt(flat["mse"], 3),

@@ -46,10 +46,33 @@ def style(fig: go.Figure, title: str = "", x: str = "", y: str = "", height: int
         title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top"),
         xaxis_title=x, yaxis_title=y, height=height + (60 if big else 0),
         margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0.0),
         font=dict(size=18 if big else 13), uirevision="keep",
     )
     fig.update_yaxes(exponentformat="none", tickformat=NUMBER_FORMAT if fig.layout.yaxis.type != "category" else None)
+    if big:
+        _presenter_text(fig)
+    return fig
+
+
+PRESENTER_PX = 18
+
+
+def _presenter_text(fig: go.Figure) -> go.Figure:
+    """Every text of the figure at least 18 px on the projector.
+
+    `font.size` alone is not enough: Streamlit's chart theme sets tick labels and the legend to
+    0.75 rem of the page (17.25 px under presenter mode's 23 px root), and plotly takes those
+    explicit values over the inherited one. So each text gets its size by name.
+    """
+    size = PRESENTER_PX
+    fig.update_layout(title_font_size=size + 4, legend_font_size=size, legend_title_font_size=size,
+                      hoverlabel_font_size=size)
+    for update in (fig.update_xaxes, fig.update_yaxes):
+        update(tickfont_size=size, title_font_size=size + 1)
+    fig.update_traces(textfont_size=size, selector=lambda tr: "textfont" in tr)
+    fig.update_traces(colorbar_tickfont_size=size, colorbar_title_font_size=size,
+                      selector=lambda tr: "colorbar" in tr)
     return fig
 
 

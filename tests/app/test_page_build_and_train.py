@@ -167,3 +167,38 @@ def test_controls_map_to_the_documents_specs():
                                 activations=rec["activations"], **kw) == model_spec.recommended()
     assert stack.spec_from_controls(named=mini["named"], n_hidden=mini["n_hidden"], units=mini["units"],
                                 activations=mini["activations"], **kw) == model_spec.minimal()
+
+
+def _in_expander(at, label: str) -> list:
+    """Elements (walked recursively) inside the expander shown with this label."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            found.append(child)
+            walk(child)
+
+    for e in at.expander:
+        if e.label == label:
+            walk(e)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_own_csv_and_its_confusion_matrix_sit_in_advanced_sections(lang):
+    from engine import userdata
+
+    at = open_page(P, lang, build_and_train_epochs="5")
+    labels = [e.label for e in at.expander]
+    assert translate(lang, f"{P}.advanced_csv") not in labels  # the document's data: nothing about CSV
+    at.selectbox(key=f"{P}_dataset").set_value(stack.MY_CSV).run()
+    inside = _in_expander(at, translate(lang, f"{P}.advanced_csv"))
+    assert [el for el in inside if getattr(el, "type", "") == "file_uploader" or el.key == f"{P}_csv"]
+    at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", userdata.example_csv(), "text/csv")).run()
+    at.button(key=f"{P}_predict_skip").click().run()
+    assert not at.exception
+    folded = _in_expander(at, translate(lang, f"{P}.advanced_confusion"))
+    charts = [el for el in folded if getattr(el, "type", "") == "plotly_chart"]
+    assert len(charts) == 1
+    matrix = json.loads(charts[0].proto.spec)["data"][0]
+    assert matrix["type"] == "heatmap" and matrix["x"] == ["setosa", "versicolor", "virginica"]

@@ -34,7 +34,8 @@ def test_outputs_is_a_tensor_and_model_wraps_it(lang):
     assert not at.exception
     assert not [m for m in at.metric if m.label == translate(lang, f"{P}.m_type")], "hidden until a guess"
     at.radio(key=f"{P}_is_guess").set_value("keras_tensor").run()
-    assert "KerasTensor" in at.success[0].value  # judged right against the real type
+    # judged right against the real type (the first success is the head's verdict, under the controls)
+    assert [s.value for s in at.success if "KerasTensor" in s.value]
     i, out = reference_outputs(1, "linear")
     assert metric(at, "m_type") == type(out).__name__ == "KerasTensor"
     assert metric(at, "m_shape") == "(None, 1)" and tuple(out.shape) == (None, 1)
@@ -108,3 +109,32 @@ def test_textbook_multiclass_head(lang):
     # sigmoid instead of softmax: the outputs stop adding up to 1
     at.selectbox(key=f"{P}_activation").set_value("sigmoid").run()
     assert translate(lang, f"{P}.not_distribution", units=3, lo="@", hi="@").split("@")[0] in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_logits_warning_stays_and_its_explanation_is_folded(lang):
+    at = open_page(P, lang)
+    at.button(key=f"{P}_try_softmax_one").click().run()
+    title = translate(lang, f"{P}.logits_why_title")
+    assert [e for e in at.expander if e.label == title], "the from_logits explanation is an advanced section"
+    # the warning itself is outside it, next to the wrong head's other warnings
+    head = translate(lang, f"{P}.logits_shortcut", keras="@", real="@").split("@")[0]
+    assert any(w.value.startswith(head) for w in at.warning)
+
+
+def test_the_from_logits_code_shown_runs_in_the_installed_keras():
+    import ast
+    from pathlib import Path
+
+    import numpy as np
+
+    page = ast.parse((Path(__file__).parents[2] / "app_pages" / f"{P}.py").read_text())
+    code = next(ast.literal_eval(n.value) for n in page.body
+                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "LOGITS_CODE")
+    x = keras.Input(shape=(2,))
+    inputs, x_new = x, np.random.default_rng(0).normal(size=(4, 2)).astype("float32")
+    scope = {"keras": keras, "Dense": keras.layers.Dense, "Model": keras.Model, "inputs": inputs, "x": x,
+             "x_new": x_new}
+    exec(code, scope)  # the page's own constant, read without running the page
+    assert scope["model"].loss.from_logits is True
+    assert np.allclose(np.asarray(scope["probabilities"]).sum(axis=1), 1.0, atol=1e-5)
