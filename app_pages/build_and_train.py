@@ -11,7 +11,7 @@ from engine import spec as model_spec
 from engine import stack, userdata
 from engine.validate import MAX_LAYERS, SpecError, format_shape
 from lessons import build_and_train as jobs
-from ui import build_controls, charts, predict
+from ui import build_controls, charts, model_view, predict
 from ui.i18n import page_header, t
 from ui.live import engine_failed, quick
 from ui.live_training import train_live
@@ -249,7 +249,7 @@ with train_box:
     if ff:
         with st.expander(t("build_and_train.fit_signature_title"), icon=":material/functions:"):
             st.caption(t("build_and_train.fit_signature_caption", version=ff["keras_version"]))
-            st.code(ff["signature"], language="python")
+            model_view.code(ff["signature"])
     result = train(shown["spec"], shown["dataset"], shown_data)
     if not result.get("ok"):
         if "engine_error" not in result:  # an engine failure was already said where it happened
@@ -320,7 +320,7 @@ elif p:
 # ----------------------------------------------------------------------------- code and downloads
 st.subheader(t("build_and_train.code_title"))
 st.caption(t("build_and_train.code_caption"))
-st.code(code, language="python")
+model_view.code(code)
 
 if result is None:
     keras_args = None
