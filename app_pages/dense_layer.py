@@ -10,7 +10,7 @@ from lessons.dense_layer import (
     DENSE_REGULARIZERS,
     STACK_MAX_DEPTH,
 )
-from ui import charts, live, predict
+from ui import charts, live, model_view, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import (
     Inputs,
@@ -36,7 +36,7 @@ st.markdown(t(f"{P}.formula"))
 sig = live.maybe(jobs.signature)
 if sig is not None:  # the page's controls work without it
     st.markdown(t(f"{P}.signature_text", version=sig["keras_version"], extra=", ".join(f"`{n}`" for n in sig["extra"])))
-    st.code(sig["signature"], language="python")
+    model_view.code(sig["signature"])
 
 st.subheader(t(f"{P}.controls"))
 c1, c2 = st.columns(2)
@@ -67,7 +67,7 @@ leave_out = st.toggle(t(f"{P}.leave_out_label"), key=f"{P}_leave_out", help=t(f"
 if leave_out:
     st.subheader(t(f"{P}.leave_out_title"))
     st.markdown(t(f"{P}.leave_out_text"))
-    st.code("from keras.layers import Dense\n\nlayer = Dense()", language="python")
+    model_view.code("from keras.layers import Dense\n\nlayer = Dense()")
     keras_says(mandatory_error("dense_units"))
     st.caption(t(f"{P}.leave_out_after"))
     st.stop()
@@ -157,7 +157,7 @@ if res is not None:
             st.caption(t(f"{P}.reg_note"))
 
     st.subheader(t(f"{P}.code_title"))
-    st.code(res["code"], language="python")
+    model_view.code(res["code"])
 
 st.divider()
 st.subheader(t(f"{P}.hidden_title"))
