@@ -21,7 +21,7 @@ from engine.validate import (
     parse_int,
 )
 from lessons import functional_graphs as jobs
-from ui import charts, live, predict
+from ui import charts, live, model_view, predict
 from ui.i18n import page_header, spec_error_text, t
 from ui.model_view import show_failure
 
@@ -343,9 +343,9 @@ with view:
         st.markdown(_txt("sequential_chain", params=f"{r['sequential_params']:,}", total=f"{r['totals']['params']:,}"))
         left = right = st.container()
         left.caption(_txt("functional_code"))
-        left.code(r["functional"], language="python")
+        model_view.code(r["functional"], where=left)
         right.caption(_txt("sequential_code"))
-        right.code(r["sequential"], language="python")
+        model_view.code(r["sequential"], where=right)
     else:
         st.markdown(_txt("sequential_no"))
         for kind, params in r["not_sequential"]:
@@ -465,7 +465,7 @@ if result is not None:
 # ----------------------------------------------------------------------------- code and downloads
 st.subheader(_txt("code_title"))
 st.caption(_txt("code_caption"))
-st.code(r["code"], language="python")
+model_view.code(r["code"])
 d1, d2 = st.columns(2)
 d1.download_button(_txt("download_py"), r["code"].encode("utf-8"), file_name=f"{shown_graph.name or 'model'}.py",
                    mime="text/x-python", key=f"{P}_download_py", icon=":material/download:",
