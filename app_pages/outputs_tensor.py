@@ -4,7 +4,7 @@ import streamlit as st
 from engine.spec import ACTIVATIONS
 from lessons import outputs_tensor as jobs
 from lessons.outputs_tensor import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
-from ui import charts, predict
+from ui import charts, model_view, predict
 from ui.i18n import page_header, t
 from ui.lesson_view import fmt, keep_last_good, keras_says, lesson, output
 
@@ -102,7 +102,7 @@ if gate_open:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(t(f"{P}.tensor_code"))
-        st.code(shown["code"], language="python")
+        model_view.code(shown["code"])
     with right:
         st.markdown(t(f"{P}.printed"))
         output(shown["outputs"]["repr"])
@@ -175,7 +175,7 @@ else:
                    icon=":material/visibility_off:")
         with st.expander(t(f"{P}.logits_why_title"), icon=":material/tune:"):
             st.markdown(t(f"{P}.logits_why", keras=fmt(r["final_loss"], 3), real=fmt(real, 3)))
-            st.code(LOGITS_CODE, language="python")
+            model_view.code(LOGITS_CODE)
     if r["out_min"] == r["out_max"]:
         st.warning(t(f"{P}.always_one", v=fmt(r["out_min"])), icon=":material/block:")
     elif r["units"] == 1 and (r["out_min"] < 0 or r["out_max"] > 1):
