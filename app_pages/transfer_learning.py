@@ -4,7 +4,7 @@ keras.applications architectures."""
 import streamlit as st
 
 from lessons import transfer_learning as jobs
-from ui import charts, freeze_view, precompute, predict
+from ui import charts, freeze_view, model_view, precompute, predict
 from ui.i18n import page_header, t
 
 P = "transfer_learning"
@@ -37,25 +37,25 @@ snip = wf["snippets"]
 s1, s2 = st.columns(2)
 with s1:
     st.subheader(t(f"{P}.step1_title"))
-    st.code(snip["step1"], language="python", wrap_lines=True)
+    model_view.code(snip["step1"], wrap_lines=True)
     st.markdown(t(f"{P}.step1_result", layers=len(wf["step1"]["layers"]),
                   params=freeze_view.num(wf["step1"]["totals"]["params"]),
                   trainable=freeze_view.num(wf["step1"]["totals"]["trainable"]),
                   top=", ".join(f"`{n}`" for n in wf["step1"]["old_top"])))
 with s2:
     st.subheader(t(f"{P}.step2_title"))
-    st.code(snip["step2"], language="python", wrap_lines=True)
+    model_view.code(snip["step2"], wrap_lines=True)
     st.markdown(t(f"{P}.step2_result", trainable=freeze_view.num(wf["step2"]["totals"]["trainable"]),
                   non_trainable=freeze_view.num(wf["step2"]["totals"]["non_trainable"])))
 s3, s4 = st.columns(2)
 with s3:
     st.subheader(t(f"{P}.step3_title"))
-    st.code(snip["step3"], language="python", wrap_lines=True)
+    model_view.code(snip["step3"], wrap_lines=True)
     st.markdown(t(f"{P}.step3_result", params=freeze_view.num(wf["step3"]["totals"]["params"]),
                   trainable=freeze_view.num(wf["step3"]["totals"]["trainable"])))
 with s4:
     st.subheader(t(f"{P}.step4_title"))
-    st.code(snip["step4"], language="python", wrap_lines=True)
+    model_view.code(snip["step4"], wrap_lines=True)
     st.markdown(t(f"{P}.step4_result"))
 
 # ---------------------------------------------------------------- the document's Step 3 vs this page's
@@ -63,7 +63,7 @@ with st.container(border=True):
     st.subheader(t(f"{P}.doc_step3_title"))
     styles = freeze_view.cached(jobs.step3_styles)
     st.markdown(t(f"{P}.doc_step3_intro"))
-    st.code(styles["doc_code"], language="python")
+    model_view.code(styles["doc_code"])
     st.markdown(t(f"{P}.doc_step3_why", params=freeze_view.num(styles["app_totals"]["params"]),
                   trainable=freeze_view.num(styles["app_totals"]["trainable"]), doc=styles["doc_layers"],
                   app=styles["app_layers"]))
@@ -217,7 +217,7 @@ if res is not None:
 
     # ------------------------------------------------------------ what goes wrong without freezing
     st.subheader(t(f"{P}.without_title"))
-    st.code("base_model.trainable = True", language="python")
+    model_view.code("base_model.trainable = True")
     st.markdown(t(f"{P}.without_text", drift=f"{un['base_drift']:.3f}", ob=freeze_view.pct(res["old_task_before"]),
                   ou=freeze_view.pct(un["old_task_accuracy"]), tu=freeze_view.num(un["totals"]["trainable"]),
                   tf=freeze_view.num(fr["totals"]["trainable"]), seeds=len(res["seeds"])))
@@ -227,7 +227,7 @@ if res is not None:
     tabs = st.tabs([_label(s) for s in STRATEGIES])
     for tab, s in zip(tabs, STRATEGIES):
         with tab:
-            st.code(runs[s]["code"], language="python")
+            model_view.code(runs[s]["code"])
 
 # ---------------------------------------------------------------- the document's Step 3 on VGG16
 st.header(t(f"{P}.vgg_title"))
@@ -238,7 +238,7 @@ variant = st.radio(t(f"{P}.vgg_label"), tuple(variant_labels), key="transfer_lea
                    format_func=variant_labels.get, horizontal=True, bind="query-params")
 with st.spinner(t("freeze_common.building")):
     s3 = freeze_view.cached(jobs.step3, variant=variant)
-st.code(s3["code"], language="python")
+model_view.code(s3["code"])
 if not s3["ok"]:
     freeze_view.keras_says(s3["error"])
     st.markdown(t(f"{P}.vgg_why"))
@@ -274,7 +274,7 @@ st.caption(t(f"{P}.arch_caption", shape=a_info["input_shape"], out=a_info["outpu
            else t(f"{P}.arch_caption_shipped"))
 if a_info["build_seconds"] is not None:
     st.caption(t(f"{P}.arch_seconds", seconds=f"{a_info['build_seconds']:.2f}"))
-st.code(a_info["code"], language="python")
+model_view.code(a_info["code"])
 types: dict = {}
 for r in a_info["layers"]:
     types[r["type"]] = types.get(r["type"], 0) + 1
