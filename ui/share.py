@@ -52,12 +52,14 @@ def presenter_css() -> None:
         [data-testid="stMainBlockContainer"] { max-width: 1250px; }
         [data-testid="stCode"] code, .kfl-steps { font-size: 1.0rem !important; }
         [data-testid="stExpander"] details:not([open]) { opacity: .75; }
-        /* Graphs never shrunk below their natural size (1 graphviz point = 4/3 px), with Streamlit's
-           graph text (0.6 rem, 13.8 px under this root) set to 14 points: 18.7 px on screen. A graph
-           wider than its column scrolls sideways instead of shrinking. */
+        /* Graphs at 1.5 px per graphviz point (their natural size is 4/3), never shrunk to the column
+           (a wider graph scrolls sideways). Streamlit draws graph text at 0.6 rem, which under this
+           root is 13.8 points and outgrows the boxes graphviz laid out for 12-pt node and 10-pt edge
+           labels; 12.5 points of the narrower body font fit them and read 18.75 px on screen. */
         [data-testid="stGraphVizChart"] svg { width: auto !important; height: auto !important;
-            max-width: none !important; }
-        [data-testid="stGraphVizChart"] svg text { font-size: 14px !important; }
+            max-width: none !important; zoom: 1.125; }
+        [data-testid="stGraphVizChart"] svg text { font-size: 12.5px !important; }
+        [data-testid="stGraphVizChart"] svg .edge text { transform: translateX(4px); }  /* clear of the arrow */
         [data-testid="stGraphVizChart"] { overflow-x: auto; }
         [data-testid="stTable"] td, [data-testid="stTable"] th,
         [data-testid="stMarkdownContainer"] table td, [data-testid="stMarkdownContainer"] table th { font-size: 18px; }
