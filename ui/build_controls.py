@@ -6,6 +6,7 @@ import streamlit as st
 from engine.validate import SpecError
 from lessons import build_and_train as build_jobs
 from ui.i18n import spec_error_text, t
+from ui.live import maybe
 from ui.share import presenting
 
 
@@ -103,11 +104,6 @@ MAX_CLASS_NAMES = 6
 
 
 # ----------------------------------------------------------------------------- step-through
-@st.cache_data(show_spinner=False, max_entries=256)
-def _steps(spec_dict: dict) -> dict:
-    from ui.client import call
-
-    return call(build_jobs.steps, spec=spec_dict)
 
 
 def _set_step(key: str, value: int, n: int) -> None:
@@ -144,7 +140,11 @@ def step_through(page: str, spec_dict: dict) -> None:
     """Next / previous / restart over the model's statements, each run in real Keras by a job."""
     from ui.model_view import show_failure
 
-    res = _steps(spec_dict)
+    # Through the one shared result cache: the default model's steps are among the shipped first
+    # results, and a class stepping through the same model runs it once.
+    res = maybe(build_jobs.steps, spec=spec_dict)
+    if res is None:  # the engine failed: already said; the rest of the page goes on
+        return
     if not res.get("ok"):
         show_failure(res)
         return
