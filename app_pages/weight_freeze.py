@@ -10,8 +10,11 @@ P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
 
 page_header(P)
-# Five sections as tabs: a lecturer jumps between them, each about one screen (issue 14).
-tabs = st.tabs([t(f"{P}.tab_{name}") for name in ("meaning", "live", "train", "mistake", "summary")])
+# Five sections as tabs: a lecturer jumps between them, each about one screen (issue 14). The open
+# tab is kept by the server (a key and state), so a rerun that rebuilds the page, such as the first
+# training on a cold server after a checkbox, does not throw the learner back to the first tab.
+tabs = st.tabs([t(f"{P}.tab_{name}") for name in ("meaning", "live", "train", "mistake", "summary")],
+               key="weight_freeze_tab", on_change="rerun")
 with tabs[0]:
     st.markdown(t(f"{P}.meaning"))
     text_columns(f"{P}.analogy", f"{P}.layers")
@@ -38,29 +41,31 @@ with tabs[1]:
     with st.spinner(t("freeze_common.building")):
         desc = freeze_view.cached(jobs.describe_freeze, frozen=frozen, model_trainable=model_trainable)
 
-    code_col, graph_col = st.columns([3, 2])
+    # What Keras now counts, right under the switches: a tick and its effect on one screen (issue 14).
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("common.total_params"), freeze_view.num(desc["totals"]["params"]))
+    c2.metric(t("common.trainable_params"), freeze_view.num(desc["totals"]["trainable"]))
+    c3.metric(t("common.non_trainable_params"), freeze_view.num(desc["totals"]["non_trainable"]))
+    if not model_trainable:
+        st.info(t(f"{P}.model_flag_note", trainable=freeze_view.num(desc["totals"]["trainable"])), icon=":material/lock:")
+
+    graph_col, chart_col = st.columns([2, 3])
+    with graph_col:
+        st.caption(t(f"{P}.graph_title"))
+        st.graphviz_chart(desc["dot"], width="content")
+    with chart_col:
+        weighted = [r for r in desc["layers"] if r["params"]]
+        st.plotly_chart(charts.stacked_params(weighted, t(f"{P}.counts_title"), t("freeze_common.axis_layer"),
+                                         t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
+
+    code_col, out_col = st.columns([3, 2])
     with code_col:
         st.subheader(t(f"{P}.code_title"))
         model_view.code(desc["code"])
-    with graph_col:
-        st.caption(t(f"{P}.graph_title"))
-        st.graphviz_chart(desc["dot"], width="stretch")
-
-    out_col, chart_col = st.columns([2, 3])
     with out_col:
         st.subheader(t(f"{P}.listing_title"))
         freeze_view.output(desc["listing"])
         st.caption(t(f"{P}.listing_note"))
-    with chart_col:
-        c1, c2, c3 = st.columns(3)
-        c1.metric(t("common.total_params"), freeze_view.num(desc["totals"]["params"]))
-        c2.metric(t("common.trainable_params"), freeze_view.num(desc["totals"]["trainable"]))
-        c3.metric(t("common.non_trainable_params"), freeze_view.num(desc["totals"]["non_trainable"]))
-        weighted = [r for r in desc["layers"] if r["params"]]
-        st.plotly_chart(charts.stacked_params(weighted, t(f"{P}.counts_title"), t("freeze_common.axis_layer"),
-                                         t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
-    if not model_trainable:
-        st.info(t(f"{P}.model_flag_note", trainable=freeze_view.num(desc["totals"]["trainable"])), icon=":material/lock:")
 
     # The document's own loop, run: it reaches the head too.
     st.subheader(t(f"{P}.loop_title"))
