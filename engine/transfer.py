@@ -343,7 +343,6 @@ def run_seeds(ctx, strategy: str, n_per_class: int, epochs: int, lr: float, seed
     the streamed messages (default: the strategy). Stops early when the learner moved on.
     """
     from engine.fit_fast import fit_fast, release
-    from engine.table import totals
 
     runs: list[dict] = []
     model = base = pretrained = None
@@ -380,30 +379,38 @@ def run_seeds(ctx, strategy: str, n_per_class: int, epochs: int, lr: float, seed
             h = {k: [float(v) for v in vals] for k, vals in hist.items()}
             if not h.get("val_accuracy"):
                 break  # cancelled before the first epoch
-            runs.append({
-                "strategy": strategy,
-                "seed": int(seed),
-                "totals": totals(model),
-                "train_accuracy": h["accuracy"][-1],
-                "test_accuracy": h["val_accuracy"][-1],
-                "best_test_accuracy": max(h["val_accuracy"]),
-                "gap": h["accuracy"][-1] - h["val_accuracy"][-1],
-                "largest_loss_rise": largest_rise(h["val_loss"]),
-                "base_drift": base_drift(base, start),
-                "bn_stats_change": bn_change(stats_start, bn_stats(base)),
-                "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
-                "n_train": len(y_tr),
-                "n_test": len(y_te),
-                "history": h,
-                "seconds_per_epoch": max(hist.seconds - hist.trace_seconds, 1e-9) / max(hist.epochs_run, 1),
-                "seconds": hist.seconds,
-                "engine": hist.engine,
-                "status": hist.status,
-            })
+            runs.append(_run_record(strategy, seed, model, base, pretrained, xs, ys, hist, h, start, stats_start,
+                                    n_train=len(y_tr), n_test=len(y_te)))
     finally:
         if model is not None:
             release(model)
     return runs
+
+
+def _run_record(strategy, seed, model, base, pretrained, xs, ys, hist, h, start, stats_start, *, n_train, n_test):
+    """What one seed's run reports: accuracies, the proxies, how far the base moved, its timing."""
+    from engine.table import totals
+
+    return {
+        "strategy": strategy,
+        "seed": int(seed),
+        "totals": totals(model),
+        "train_accuracy": h["accuracy"][-1],
+        "test_accuracy": h["val_accuracy"][-1],
+        "best_test_accuracy": max(h["val_accuracy"]),
+        "gap": h["accuracy"][-1] - h["val_accuracy"][-1],
+        "largest_loss_rise": largest_rise(h["val_loss"]),
+        "base_drift": base_drift(base, start),
+        "bn_stats_change": bn_change(stats_start, bn_stats(base)),
+        "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
+        "n_train": n_train,
+        "n_test": n_test,
+        "history": h,
+        "seconds_per_epoch": max(hist.seconds - hist.trace_seconds, 1e-9) / max(hist.epochs_run, 1),
+        "seconds": hist.seconds,
+        "engine": hist.engine,
+        "status": hist.status,
+    }
 
 
 PAIRS = (("frozen", "unfrozen"), ("frozen", "scratch"), ("unfrozen", "scratch"))

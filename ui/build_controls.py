@@ -140,8 +140,7 @@ def step_through(page: str, spec_dict: dict) -> None:
     """Next / previous / restart over the model's statements, each run in real Keras by a job."""
     from ui.model_view import show_failure
 
-    # Through the one shared result cache: the default model's steps are among the shipped first
-    # results, and a class stepping through the same model runs it once.
+    # The shared result cache (shipped for the default model; run once for a whole class).
     res = maybe(build_jobs.steps, spec=spec_dict)
     if res is None:  # the engine failed: already said; the rest of the page goes on
         return
@@ -177,30 +176,36 @@ def step_through(page: str, spec_dict: dict) -> None:
         if cur == 0:
             st.info(t(f"{page}.step_zero", line=lines[0]), icon=":material/play_arrow:")
             return
-        step = steps[cur - 1]
-        st.markdown(t(f"{page}.step_now", n=cur, total=n))
-        if step["kind"] == "model":
-            m = step["model"]
-            st.markdown(t(f"{page}.step_model", name=m["name"], params=f"{m['params']:,}"))
-            st.success(t(f"{page}.step_done"), icon=":material/check_circle:")
-        else:
-            tensor, layer = step["tensor"], step["layer"]
-            st.markdown(t(f"{page}.step_tensor", var=tensor["var"], type=tensor["type"], shape=tensor["shape"],
-                          dtype=tensor["dtype"], name=tensor["name"]))
-            if layer["class"] == "InputLayer":
-                st.caption(t(f"{page}.step_input"))
-            else:
-                st.caption(t(f"{page}.step_layer", name=layer["name"], cls=layer["class"],
-                             params=f"{layer['params']:,}"))
-            if not presenting():  # on a slide the tensor's line above says the same
-                st.markdown(t(f"{page}.step_print", var=tensor["var"]))
-                st.code(tensor["repr"], language=None, wrap_lines=True)
+        _step_detail(page, steps[cur - 1], cur, n)
     with right:
         if cur:
             st.graphviz_chart(steps[cur - 1]["dot"], width="stretch" if presenting() else "content")
 
 
 # ----------------------------------------------------------------------------- exports
+
+
+def _step_detail(page: str, step: dict, cur: int, n: int) -> None:
+    """What line `cur` of `n` made: the tensor and its layer, or the finished model."""
+    st.markdown(t(f"{page}.step_now", n=cur, total=n))
+    if step["kind"] == "model":
+        m = step["model"]
+        st.markdown(t(f"{page}.step_model", name=m["name"], params=f"{m['params']:,}"))
+        st.success(t(f"{page}.step_done"), icon=":material/check_circle:")
+    else:
+        tensor, layer = step["tensor"], step["layer"]
+        st.markdown(t(f"{page}.step_tensor", var=tensor["var"], type=tensor["type"], shape=tensor["shape"],
+                      dtype=tensor["dtype"], name=tensor["name"]))
+        if layer["class"] == "InputLayer":
+            st.caption(t(f"{page}.step_input"))
+        else:
+            st.caption(t(f"{page}.step_layer", name=layer["name"], cls=layer["class"],
+                         params=f"{layer['params']:,}"))
+        if not presenting():  # on a slide the tensor's line above says the same
+            st.markdown(t(f"{page}.step_print", var=tensor["var"]))
+            st.code(tensor["repr"], language=None, wrap_lines=True)
+
+
 def exports(page: str, spec_dict: dict, code: str, table: list, history: dict | None, keras_args: dict | None,
             csv_file: str | None = None) -> None:
     """Four downloads: the code (.py), the trained model (.keras), the loss history and the parameter table (.csv).
