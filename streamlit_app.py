@@ -1,7 +1,7 @@
 """Entry point: page config, language, navigation. Nothing else lives here."""
 import streamlit as st
 
-from ui.client import prewarm, ready
+from ui.client import prewarm, warm
 from ui.live import EngineDown
 from ui.i18n import init_language, language_selector, t
 from ui.share import (
@@ -62,7 +62,7 @@ st.sidebar.caption(t("common.sidebar_note"))
 notice = st.container()
 name = page.url_path or "home"
 warming = None
-if name != "home" and not ready():
+if name != "home" and not warm():
     # A cold server (a Community Cloud app waking up) needs a few seconds to load Keras in
     # its workers: say so instead of showing a half-empty page.
     warming = st.empty()

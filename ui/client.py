@@ -96,9 +96,13 @@ def _precompute_defaults() -> None:
     precompute.start()
 
 
-def ready() -> bool:
-    """True once at least one warm worker can take a job (starts the pool if needed)."""
-    return pool().wait_ready(timeout=0, all_workers=False)
+def warm() -> bool:
+    """True when a warm worker can take a job now. Never starts the pool: on a cold server the
+    first page may need no worker at all (its results shipped or cached), and workers importing
+    TensorFlow would only compete with that first page for the CPU; `prewarm()` starts them after."""
+    with _lock:
+        started = _pool
+    return started is not None and started.wait_ready(timeout=0, all_workers=False)
 
 
 def available() -> bool:

@@ -8,8 +8,8 @@
   ending in "…".
 - Bengali needs taller lines than Latin text: labels get a little more line height.
 
-Presenter mode's larger type lives in `ui.share.presenter_css`; figures get theirs from
-`ui.charts.style` (or `present_figure` below where a figure does not go through it).
+Presenter mode's larger type lives in `ui.share.presenter_css`; every figure gets theirs from
+`ui.charts.style`.
 """
 from __future__ import annotations
 
@@ -57,12 +57,3 @@ button[role="tab"] p {
 def inject() -> None:
     """The global stylesheet; call once per script run, before the page draws."""
     st.html(CSS)
-
-
-def present_figure(fig, size: int = 18):
-    """Presenter-mode text sizes for a plotly figure that does not go through ui.charts.style."""
-    fig.update_layout(font=dict(size=size), title_font=dict(size=size + 4),
-                      legend=dict(font=dict(size=size)))
-    fig.update_xaxes(tickfont=dict(size=size), title_font=dict(size=size))
-    fig.update_yaxes(tickfont=dict(size=size), title_font=dict(size=size))
-    return fig
