@@ -11,7 +11,7 @@ from engine import spec as model_spec
 from engine import stack, userdata
 from engine.validate import MAX_LAYERS, SpecError, format_shape
 from lessons import build_and_train as jobs
-from ui import build_controls, charts, model_view, predict
+from ui import build_controls, charts, live_training, model_view, predict
 from ui.i18n import page_header, t
 from ui.live import engine_failed, quick
 from ui.live_training import train_live
@@ -185,6 +185,11 @@ if dataset != stack.MY_CSV or own is not None:
         else:
             with ctrl:
                 st.error(refused, icon=":material/error:")
+
+
+if current is not None and current["data"] is None:
+    # Training is the slow part: it starts now, on a free worker, while the model is described.
+    live_training.start(PAGE, current["spec"], current["dataset"])
 
 
 def _same(a: dict | None, b: dict | None) -> bool:
