@@ -4,6 +4,7 @@ import streamlit as st
 
 from engine import spec as model_spec
 from engine import stack
+from engine.results import said_text
 from engine.validate import (
     LR_MAX,
     LR_MIN,
@@ -15,12 +16,11 @@ from engine.validate import (
 from lessons import compile_step as jobs
 from lessons import spec_jobs
 from lessons.compile_step import LEAVE_OUT
+from ui import live, model_view, predict
 from ui.build_controls import spec_error_message
 from ui.charts import runs_figure
-from ui import live, model_view
-from ui.live import quick
-from ui import predict
 from ui.i18n import page_header, t
+from ui.live import quick
 from ui.model_view import keras_error, show_failure
 
 PAGE = "compile_step"
@@ -80,12 +80,12 @@ label_opts = {o: t(f"compile_step.labels_opt_{o}") for o in ("trains", "error")}
 if doc_row is not None and predict.gate(PAGE, "labels", t("compile_step.labels_gate", ints=ints), options=list(label_opts), labels=label_opts,
                 actual="trains" if doc_row["ok"] else "error",
                 actual_text=t("compile_step.labels_reveal_ok") if doc_row["ok"] else
-                t("compile_step.labels_reveal_error", error=": ".join(doc_row["error"]))):
+                t("compile_step.labels_reveal_error", error=said_text(doc_row["error"]))):
     st.markdown(t("compile_step.labels_intro", one_hot=str(lab["y_one_hot"][0]), ints=ints))
     st.dataframe([{t("compile_step.labels_col_loss"): r["loss"],
                    t("compile_step.labels_col_labels"): t(f"compile_step.labels_{r['labels']}"),
                    t("compile_step.labels_col_result"): t("compile_step.labels_trained", loss=f"{r['final_loss']:.3f}")
-                   if r["ok"] else ": ".join(r["error"])} for r in lab["rows"]],
+                   if r["ok"] else said_text(r["error"])} for r in lab["rows"]],
                  hide_index=True, width="stretch")
     st.markdown(t("compile_step.labels_fix"))
 

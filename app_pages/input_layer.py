@@ -1,6 +1,7 @@
 """1 · Input(): the learner types a shape and options; real keras.Input answers."""
 import streamlit as st
 
+from engine.results import said_text
 from engine.spec import DTYPES
 from engine.validate import check_name, format_shape, parse_int, parse_shape
 from lessons import input_layer as jobs
@@ -67,7 +68,7 @@ if leave_out:
     demo = None if inp.failed else lesson(jobs.input_tensor, shape=None, batch_size=batch, name=name, dtype=dtype)
     if demo is not None:
         model_view.code(demo["code"])
-        keras_says(demo.get("keras_error"))
+        model_view.show_failure(demo)
         st.caption(t(f"{P}.leave_out_after"))
     st.stop()
 
@@ -77,7 +78,7 @@ if bare is not None:
     bug = lesson(jobs.int_shape, n=bare)
     st.error(t(f"{P}.int_in_box", text=shape_text.strip(), n=bare), icon=":material/error:")
     model_view.code(bug["code"])
-    keras_says(bug["keras_error"])
+    model_view.show_failure(bug)  # nothing when this Keras accepts an int
     inp.failed = True
     shape = None
 else:
@@ -123,7 +124,7 @@ st.subheader(t(f"{P}.int_bug_title"))
 int_labels = {o: t(f"{P}.int_opt_{o}") for o in ("same", "error", "scalar")}
 int_actual = "same" if facts["int_ok"] else "error"
 if facts["int_error"]:
-    int_text = "`{}: {}`".format(facts["int_error"][0], facts["int_error"][1].rstrip("."))
+    int_text = f"`{said_text(facts['int_error']).rstrip('.')}`"
 else:
     int_text = t(f"{P}.int_reveal_ok")
 if predict.gate(P, "int_shape", t(f"{P}.int_gate"), options=list(int_labels), labels=int_labels,

@@ -1,6 +1,7 @@
 """4 · Model(): the learner decides what goes into Model(...); real Keras builds it or says why not."""
 import streamlit as st
 
+from engine.results import keras_failure
 from engine.validate import check_name
 from lessons import model_container as jobs
 from lessons.model_container import CALL_STYLES
@@ -61,7 +62,7 @@ if not inp.failed:
     res = lesson(jobs.container, inputs_choice=_arg(in_choice), outputs_choice=_arg(out_choice), style=style,
                  name=name, trainable=trainable)
 
-if res is not None and not res["ok"] and "keras_error" in res:
+if keras_failure(res) is not None:
     # A missing tensor is the lesson, not bad input: show the call and Keras's answer, nothing older.
     st.subheader(t(f"{P}.tensors_title"))
     model_view.code(res["tensors_code"])
@@ -69,7 +70,7 @@ if res is not None and not res["ok"] and "keras_error" in res:
     st.markdown(t(f"{P}.your_call"))
     model_view.code(res["call_code"])
     st.markdown(t(f"{P}.refused_inputs") if _arg(in_choice) is None else t(f"{P}.refused_outputs"))
-    keras_says(res["keras_error"])
+    model_view.show_failure(res)
     st.caption(t(f"{P}.refused_keyword_note"))
     st.stop()
 

@@ -1,6 +1,7 @@
 """3 · The outputs tensor: a KerasTensor, not a model; heads per task, and a wrong head trained live."""
 import streamlit as st
 
+from engine.results import keras_failure
 from engine.spec import ACTIVATIONS
 from lessons import outputs_tensor as jobs
 from lessons.outputs_tensor import HEAD_MAX_UNITS, HEAD_TASKS, TEXTBOOK_HEAD
@@ -72,7 +73,7 @@ with st.container(horizontal=True):
 
 with st.spinner(t(f"{P}.training")):
     res = lesson(jobs.output_head, task=task, units=int(units), activation=activation)
-fit_error = res if (not res["ok"] and "keras_error" in res and "outputs" in res) else None
+fit_error = res if (keras_failure(res) is not None and "outputs" in res) else None
 if fit_error is not None:
     # The tensor part succeeded; only training refused this head. Show both, and no "last good
     # model" note: what is shown is this head.
@@ -126,7 +127,7 @@ st.markdown(t(f"{P}.heads_table"))
 
 if fit_error is not None:
     st.error(t(f"{P}.fit_failed"), icon=":material/error:")
-    keras_says(fit_error["keras_error"])
+    model_view.show_failure(fit_error)
     for w in fit_error.get("warnings", []):
         output(w)
     st.stop()

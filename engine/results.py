@@ -9,6 +9,8 @@ These helpers are the only way to write and to read those two keys:
   `engine.validate` before Keras ran; the page words it from `content/<lang>/errors.toml`.
 - `failure_of(result)`: a `KerasSaid`, an `InputRejected` or None, for the one UI function that
   shows failures (`ui.model_view.show_failure`).
+- `keras_failure(result)`: only Keras's refusal (None for a rejected input), for a page whose lesson
+  *is* that refusal; `said_text(pair)`: a `said` field (a table row's "error") as one line.
 """
 from __future__ import annotations
 
@@ -81,3 +83,15 @@ def failure_of(result) -> KerasSaid | InputRejected | None:
     if result.get(KERAS) is not None:
         return keras_said_of(result[KERAS])
     return None
+
+
+def keras_failure(result) -> KerasSaid | None:
+    """What Keras said in a failed result, or None (it did not fail, or the input was rejected)."""
+    failure = failure_of(result)
+    return failure if isinstance(failure, KerasSaid) else None
+
+
+def said_text(value) -> str:
+    """A (type, message) field written by `said` as one line, "type: message" ("" if there is none)."""
+    said_ = keras_said_of(value)
+    return "" if said_ is None else str(said_)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.results import failure_of
 from engine.validate import SpecError
 from lessons import build_and_train as build_jobs
 from ui.i18n import spec_error_text, t
@@ -251,5 +252,5 @@ def keras_bytes(keras_args: dict) -> bytes:
 
     res = call(build_jobs.keras_file, **keras_args)
     if not res.get("ok"):
-        raise RuntimeError(str(res.get("spec_error") or res.get("keras_error"))[:300])
+        raise RuntimeError(str(failure_of(res))[:300])
     return res["data"]
