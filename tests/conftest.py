@@ -58,6 +58,29 @@ def open_page(page: str, lang: str = "bn", timeout: float = TIMEOUT, **query):
     return at
 
 
+def metrics(at) -> list[str]:
+    """The values of a run's st.metric elements, in order."""
+    return [m.value for m in at.metric]
+
+
+def codes(at) -> str:
+    """All code blocks of a run, joined."""
+    return "\n".join(c.value for c in at.code)
+
+
+def left_out_shows_keras(page: str, lang: str, what: str):
+    """Turn on `page`'s "leave it out" toggle: Keras's own refusal (`mandatory_demo(what)`) is shown
+    verbatim and no result metric is. Returns the AppTest and that refusal for the page's own checks."""
+    from engine.keras_errors import mandatory_demo
+
+    at = open_page(page, lang)
+    at.toggle(key=f"{page}_leave_out").set_value(True).run()
+    expected = mandatory_demo(what)
+    assert f"{expected.type}: {expected.message}" in codes(at)
+    assert not metrics(at)
+    return at, expected
+
+
 def texts(at) -> str:
     """All visible text of a run (markdown, captions, code, metrics, errors...) joined."""
     parts = []

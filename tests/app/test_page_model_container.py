@@ -4,7 +4,7 @@ import pytest
 
 from engine.build import build_model, fresh_names
 from engine.spec import recommended
-from tests.conftest import LANGS, open_page, texts
+from tests.conftest import LANGS, codes, open_page, texts
 from ui.text import translate
 
 P = "model_container"
@@ -14,10 +14,6 @@ def metric(at, key) -> str:
     lang = at.session_state["lang"]
     label = translate(lang, f"{P}.{key}") if key.startswith("m_") else translate(lang, f"common.{key}")
     return [m.value for m in at.metric if m.label == label][0]
-
-
-def codes(at) -> str:
-    return "\n".join(c.value for c in at.code)
 
 
 def keras_refusal(fn) -> str:

@@ -5,7 +5,7 @@ import keras
 import pytest
 
 from engine.build import fresh_names
-from tests.conftest import LANGS, open_page, texts
+from tests.conftest import LANGS, codes, open_page, texts
 from ui.text import translate
 
 P = "outputs_tensor"
@@ -14,10 +14,6 @@ P = "outputs_tensor"
 def metric(at, key) -> str:
     label = translate(at.session_state["lang"], f"{P}.{key}")
     return [m.value for m in at.metric if m.label == label][0]
-
-
-def codes(at) -> str:
-    return "\n".join(c.value for c in at.code)
 
 
 def reference_outputs(units=1, activation=None, n_in=1):

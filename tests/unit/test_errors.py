@@ -1,31 +1,24 @@
 """What Keras really says when something mandatory is left out (checked, not assumed)."""
+import pytest
+
 import engine  # noqa: F401
 from engine.keras_errors import capture, mandatory_demo
 
 
-def test_input_without_shape():
-    err = mandatory_demo("input_shape")
-    assert err.type == "ValueError" and "shape" in err.message
-
-
-def test_dense_without_units():
-    err = mandatory_demo("dense_units")
-    assert err.type == "TypeError" and "units" in err.message
+@pytest.mark.parametrize(("what", "etype", "named"), [
+    ("input_shape", "ValueError", "shape"),  # Input() without shape
+    ("dense_units", "TypeError", "units"),  # Dense() without units
+    ("compile", "ValueError", "compile()"),  # fit() before compile()
+    ("compile_loss", "ValueError", "loss"),  # compile() without a loss, then fit()
+])
+def test_keras_names_what_is_missing(what, etype, named):
+    err = mandatory_demo(what)
+    assert err.type == etype and named in err.message
 
 
 def test_model_without_outputs_or_inputs():
     assert mandatory_demo("model_outputs").type == "TypeError"
     assert mandatory_demo("model_inputs") is not None
-
-
-def test_fit_before_compile():
-    err = mandatory_demo("compile")
-    assert err.type == "ValueError" and "compile()" in err.message
-
-
-def test_compile_without_loss_then_fit():
-    err = mandatory_demo("compile_loss")
-    assert err.type == "ValueError" and "loss" in err.message
 
 
 def test_capture_returns_none_on_success():

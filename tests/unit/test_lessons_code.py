@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.results import keras_failure
 from engine.table import shape_text
 from lessons import dense_layer as LD
 from lessons import input_layer as LI
@@ -59,10 +60,25 @@ def with_report(code: str, fields: str) -> str:
     return code + "\nimport json as _json\nprint('REPORT ' + _json.dumps(" + fields + "))\n"
 
 
-def same_refusal(ran: dict, keras_error) -> None:
-    kind, message = keras_error
-    assert not ran["ok"] and ran["type"] == kind
-    assert ran["message"][:200] == message[:200]
+def same_refusal(ran: dict, said) -> None:
+    assert said is not None, "a failed job result that is not Keras's refusal"
+    assert not ran["ok"] and ran["type"] == said.type
+    assert ran["message"][:200] == said.message[:200]
+
+
+def accepted_runs(job, settings: list[dict], report: str) -> list[tuple[dict, dict, dict]]:
+    """Run `job` with each setting, then its code in a separate process. Where Keras refused, the
+    code must raise the same error; for the rest, (setting, job result, what the code reported)."""
+    results = [job(None, **s) for s in settings]
+    runs = run_codes([with_report(r["code"], report) for r in results])
+    accepted = []
+    for setting, res, ran in zip(settings, results, runs):
+        if not res["ok"]:
+            same_refusal(ran, keras_failure(res))
+            continue
+        assert ran["ok"], (setting, ran)
+        accepted.append((setting, res, ran["report"]))
+    return accepted
 
 
 # ---------------------------------------------------------------- Dense()
@@ -147,14 +163,7 @@ INPUT_REPORT = ('{"repr": repr(inputs), "shape": list(inputs.shape), "name": inp
 
 
 def test_input_tensor_code_makes_the_same_tensor():
-    results = [LI.input_tensor(None, **s) for s in INPUT_SETTINGS]
-    runs = run_codes([with_report(r["code"], INPUT_REPORT) for r in results])
-    for setting, res, ran in zip(INPUT_SETTINGS, results, runs):
-        if not res["ok"]:
-            same_refusal(ran, res["keras_error"])
-            continue
-        assert ran["ok"], (setting, ran)
-        got = ran["report"]
+    for setting, res, got in accepted_runs(LI.input_tensor, INPUT_SETTINGS, INPUT_REPORT):
         assert got["repr"] == res["repr"], setting
         assert shape_text(got["shape"]) == res["shape"], setting
         assert got["name"] == res["tensor_name"] and got["layer"] == res["layer_name"], setting
@@ -178,14 +187,7 @@ CONTAINER_REPORT = ('{"model_name": model.name, "type": type(model).__name__, "n
 
 
 def test_container_code_builds_the_same_model():
-    results = [LM.container(None, **s) for s in CONTAINER_SETTINGS]
-    runs = run_codes([with_report(r["code"], CONTAINER_REPORT) for r in results])
-    for setting, res, ran in zip(CONTAINER_SETTINGS, results, runs):
-        if not res["ok"]:
-            same_refusal(ran, res["keras_error"])
-            continue
-        assert ran["ok"], (setting, ran)
-        got = ran["report"]
+    for setting, res, got in accepted_runs(LM.container, CONTAINER_SETTINGS, CONTAINER_REPORT):
         assert got["model_name"] == res["model_name"] and got["type"] == res["model_type"], setting
         assert len(got["names"]) == res["n_layers"], setting
         if res["empty"]:
