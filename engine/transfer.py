@@ -207,8 +207,6 @@ def strategy_code(strategy: str, n_per_class: int, epochs: int, lr: float, k: in
 # ---------------------------------------------------------------- one training run
 def run_strategy(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_false=True, emit_tag=None,
          init_weights=None, freeze_bn=False):
-    from engine.table import totals
-
     x_tr, y_tr, x_te, y_te = pretrained_mod.target_data(n_per_class, seed)
     model, base, pretrained = build_target(strategy, seed, k, training_arg=False if training_false else None,
                                            freeze_bn=freeze_bn)
@@ -222,9 +220,17 @@ def run_strategy(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_
         ctx.emit({"run": emit_tag or strategy, **msg})
 
     res = fit_model(ctx, model, x_tr, y_tr, epochs, BATCH, x_te, y_te, seed=seed, emit=emit)
-    h = res["history"]
     _, _, xs, ys = pretrained_mod.source_data()
-    out = {
+    out = {**outcome(strategy, model, base, pretrained, (xs, ys), res["history"], start, stats_start,
+                     n_train=len(y_tr), n_test=len(y_te)), **res}
+    return out, model
+
+
+def outcome(strategy, model, base, pretrained, old_task, h, start, stats_start, *, n_train, n_test) -> dict:
+    """What a finished run reports: accuracies, the proxies, how far the base and its statistics moved."""
+    from engine.table import totals
+
+    return {
         "strategy": strategy,
         "totals": totals(model),
         "train_accuracy": h["accuracy"][-1],
@@ -235,12 +241,10 @@ def run_strategy(ctx, strategy, n_per_class, epochs, lr, seed, k=None, training_
         "base_drift": base_drift(base, start),
         "bn_stats_change": bn_change(stats_start, bn_stats(base)),
         # The old task, measured through the old top on the base as it is now.
-        "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
-        "n_train": len(y_tr),
-        "n_test": len(y_te),
-        **res,
+        "old_task_accuracy": pretrained_mod.accuracy(pretrained, *old_task) if pretrained is not None else None,
+        "n_train": n_train,
+        "n_test": n_test,
     }
-    return out, model
 
 
 def bn_stats(base) -> dict:
@@ -388,23 +392,10 @@ def run_seeds(ctx, strategy: str, n_per_class: int, epochs: int, lr: float, seed
 
 
 def _run_record(strategy, seed, model, base, pretrained, xs, ys, hist, h, start, stats_start, *, n_train, n_test):
-    """What one seed's run reports: accuracies, the proxies, how far the base moved, its timing."""
-    from engine.table import totals
-
+    """One seed's run: its outcome, its seed and history, its timing."""
     return {
-        "strategy": strategy,
+        **outcome(strategy, model, base, pretrained, (xs, ys), h, start, stats_start, n_train=n_train, n_test=n_test),
         "seed": int(seed),
-        "totals": totals(model),
-        "train_accuracy": h["accuracy"][-1],
-        "test_accuracy": h["val_accuracy"][-1],
-        "best_test_accuracy": max(h["val_accuracy"]),
-        "gap": h["accuracy"][-1] - h["val_accuracy"][-1],
-        "largest_loss_rise": largest_rise(h["val_loss"]),
-        "base_drift": base_drift(base, start),
-        "bn_stats_change": bn_change(stats_start, bn_stats(base)),
-        "old_task_accuracy": pretrained_mod.accuracy(pretrained, xs, ys) if pretrained is not None else None,
-        "n_train": n_train,
-        "n_test": n_test,
         "history": h,
         "seconds_per_epoch": max(hist.seconds - hist.trace_seconds, 1e-9) / max(hist.epochs_run, 1),
         "seconds": hist.seconds,

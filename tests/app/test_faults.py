@@ -134,3 +134,22 @@ def _change_one_of_each(at, page) -> dict:
             break
     assert changed, page
     return changed
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_the_shipped_first_results_show_a_page_whose_workers_cannot_start(broken_engine, monkeypatch, lang):
+    """A cold server (here: one whose workers never start) still shows the Dense page's default
+    layer, numbers and charts, from the results shipped with the app (ui/shipped.py)."""
+    from ui import live, shipped
+
+    data = shipped.read()
+    assert data is not None and data["fingerprint"] == shipped.fingerprint(), "make shipped (tests/unit/test_shipped.py)"
+    monkeypatch.setenv("KFL_SHIPPED", "1")
+    try:
+        assert shipped.load(live.RESULTS, again=True) == len(data["results"])
+        at = open_page("dense_layer", lang, timeout=120)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.metric and at.get("plotly_chart"), "the default layer's numbers and charts"
+        assert not at.warning, [w.value for w in at.warning]
+    finally:
+        live.RESULTS.clear()  # later tests watch the engine work, not the shipped file
