@@ -48,13 +48,18 @@ def dense_kwargs(d: model_spec.DenseSpec, seed: int | None = None) -> dict:
 
 
 def input_kwargs(spec: model_spec.ModelSpec) -> dict:
-    kw: dict = {"shape": tuple(spec.input_shape)}
-    if spec.batch_size:
-        kw["batch_size"] = spec.batch_size
-    if spec.input_name:
-        kw["name"] = spec.input_name
-    if spec.input_dtype:
-        kw["dtype"] = spec.input_dtype
+    return _input_kw(spec.input_shape, spec.batch_size, spec.input_name, spec.input_dtype)
+
+
+def _input_kw(shape, batch_size, name, dtype) -> dict:
+    """`Input()`'s keyword arguments: the shape, and the others only where they differ from Keras's defaults."""
+    kw: dict = {"shape": tuple(shape)}
+    if batch_size:
+        kw["batch_size"] = batch_size
+    if name:
+        kw["name"] = name
+    if dtype:
+        kw["dtype"] = dtype
     return kw
 
 
@@ -70,18 +75,10 @@ def model_kwargs(spec: model_spec.ModelSpec) -> dict:
 def node_kwargs(n: model_spec.NodeSpec) -> dict:
     """A node's keyword arguments that differ from Keras's defaults (what the code shows)."""
     if n.op == "Input":
-        kw: dict = {"shape": tuple(n.shape)}
-        if n.batch_size:
-            kw["batch_size"] = n.batch_size
-        if n.name:
-            kw["name"] = n.name
-        if n.dtype:
-            kw["dtype"] = n.dtype
-        return kw
+        return _input_kw(n.shape, n.batch_size, n.name, n.dtype)
     if n.op == "Dense":
-        kw = dense_kwargs(model_spec.DenseSpec(n.units, n.activation, n.use_bias, n.name, n.kernel_initializer,
-                                               n.bias_initializer, n.kernel_regularizer))
-        return kw
+        return dense_kwargs(model_spec.DenseSpec(n.units, n.activation, n.use_bias, n.name, n.kernel_initializer,
+                                                 n.bias_initializer, n.kernel_regularizer))
     kw = {}
     if n.op == "Dropout":
         kw["rate"] = float(n.rate)
