@@ -241,11 +241,6 @@ table(shown["res"])  # full width: the arithmetic column needs the room
 shown_data = shown.get("data")
 code = _csv_code(shown["spec"], shown_data) if shown_data else res["code"]
 
-# ----------------------------------------------------------------------------- step-through
-st.subheader(t("build_and_train.step_title"))
-st.caption(t("build_and_train.step_caption"))
-build_controls.step_through(PAGE, shown["spec"])
-
 # ----------------------------------------------------------------------------- fit()
 with train_box:
     st.subheader(t("build_and_train.train_title"))
@@ -280,6 +275,14 @@ with train_box:
             m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
         if result.get("epochs_per_s") and not result.get("live_drawn"):
             m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
+
+
+# ----------------------------------------------------------------------------- step-through
+# Below the table on the page, but run after fit(): the training's progress shows beside the
+# controls first, while this section's job waits for a worker.
+st.subheader(t("build_and_train.step_title"))
+st.caption(t("build_and_train.step_caption"))
+build_controls.step_through(PAGE, shown["spec"])
 
 
 # ----------------------------------------------------------------------------- predict()

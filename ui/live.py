@@ -161,6 +161,11 @@ def quick(job, **kwargs):
     return result
 
 
+def cached(job, **kwargs) -> bool:
+    """True when `job(**kwargs)`'s result is already known (any learner's, or shipped)."""
+    return RESULTS.get(key_of(job, kwargs)) is not None
+
+
 def maybe(job, **kwargs):
     """Like `quick`, but None after the failure message, for a part the page can do without."""
     return _quick(job, kwargs)[1]

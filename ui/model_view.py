@@ -7,15 +7,26 @@ import streamlit as st
 from engine.results import InputRejected, failure_of, keras_said_of
 from lessons import spec_jobs
 from ui.i18n import lang, spec_error_text, t
-from ui.live import quick
+from ui.live import cached, quick
 from ui.text import localise_code
 
 TABLE_COLUMNS = ["layer", "type", "output_shape", "params", "trainable", "non_trainable", "arithmetic"]
 
 
 def describe(spec_dict: dict, dataset: str | None = None) -> dict | None:
-    """Cached per spec: many learners looking at the same model cost one build (None: engine failed)."""
-    return quick(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
+    """Cached per spec: many learners looking at the same model cost one build (None: engine failed).
+
+    A model not described yet shows a progress line where its result will be, at once: Streamlit's
+    own spinner waits half a second before it shows, and the learner should see the change taken.
+    """
+    if cached(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset):
+        return quick(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
+    note = st.empty()
+    note.progress(0.0, text=t("live.building"))
+    try:
+        return quick(spec_jobs.describe_spec, spec=spec_dict, dataset=dataset)
+    finally:
+        note.empty()
 
 
 def mandatory_error(what: str):
