@@ -48,18 +48,24 @@ def dense_kwargs(d: model_spec.DenseSpec, seed: int | None = None) -> dict:
 
 
 def input_kwargs(spec: model_spec.ModelSpec) -> dict:
-    return _input_kw(spec.input_shape, spec.batch_size, spec.input_name, spec.input_dtype)
+    return input_call_kwargs(spec.input_shape, spec.batch_size, spec.input_name, spec.input_dtype)
 
 
-def _input_kw(shape, batch_size, name, dtype) -> dict:
-    """`Input()`'s keyword arguments: the shape, and the others only where they differ from Keras's defaults."""
-    kw: dict = {"shape": tuple(shape)}
-    if batch_size:
+def input_call_kwargs(shape, batch_size=None, name=None, dtype=None, sparse=False, ragged=False) -> dict:
+    """`Input()`'s keyword arguments: each only where it differs from Keras's default (what the code shows)."""
+    kw: dict = {}
+    if shape is not None:
+        kw["shape"] = tuple(shape)
+    if batch_size is not None:
         kw["batch_size"] = batch_size
     if name:
         kw["name"] = name
     if dtype:
         kw["dtype"] = dtype
+    if sparse:
+        kw["sparse"] = True
+    if ragged:
+        kw["ragged"] = True
     return kw
 
 
@@ -75,7 +81,7 @@ def model_kwargs(spec: model_spec.ModelSpec) -> dict:
 def node_kwargs(n: model_spec.NodeSpec) -> dict:
     """A node's keyword arguments that differ from Keras's defaults (what the code shows)."""
     if n.op == "Input":
-        return _input_kw(n.shape, n.batch_size, n.name, n.dtype)
+        return input_call_kwargs(n.shape, n.batch_size, n.name, n.dtype)
     if n.op == "Dense":
         return dense_kwargs(model_spec.DenseSpec(n.units, n.activation, n.use_bias, n.name, n.kernel_initializer,
                                                  n.bias_initializer, n.kernel_regularizer))

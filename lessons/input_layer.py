@@ -19,24 +19,6 @@ from engine.validate import (
 from runtime.jobs import job
 
 
-def _input_kwargs(dims, batch_size, name, dtype, sparse, ragged) -> dict:
-    """Input()'s keyword arguments: the call that runs and the code that shows it."""
-    kwargs: dict = {}
-    if dims is not None:
-        kwargs["shape"] = dims
-    if batch_size is not None:
-        kwargs["batch_size"] = batch_size
-    if name:
-        kwargs["name"] = name
-    if dtype:
-        kwargs["dtype"] = dtype
-    if sparse:
-        kwargs["sparse"] = True
-    if ragged:
-        kwargs["ragged"] = True
-    return kwargs
-
-
 def _no_data_error(t):
     """What Keras says when a KerasTensor is asked for values (None if it gives some)."""
     try:
@@ -70,7 +52,7 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
     """
     import keras
 
-    from engine.build import fresh_names
+    from engine.build import fresh_names, input_call_kwargs
     from engine.table import shape_text
 
     try:
@@ -83,7 +65,7 @@ def input_tensor(ctx, shape=None, batch_size=None, name=None, dtype=None, sparse
     except SpecError as e:
         return rejected_by(e)
 
-    kwargs = _input_kwargs(dims, batch_size, name, dtype, sparse, ragged)
+    kwargs = input_call_kwargs(dims, batch_size, name, dtype, sparse, ragged)
     code = "\n".join(["from keras import Input", "", f"inputs = Input({kw_text(kwargs)})", "print(inputs)"])
     with fresh_names():
         try:
