@@ -5,16 +5,15 @@ import streamlit as st
 from lessons import weight_freeze as jobs
 from ui import charts, freeze_view, model_view, predict
 from ui.i18n import page_header, t, text_columns
+from ui.sections import sections
 
 P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
 
 page_header(P)
-# Five sections as tabs: a lecturer jumps between them, each about one screen (issue 14). The open
-# tab is kept by the server (a key and state), so a rerun that rebuilds the page, such as the first
-# training on a cold server after a checkbox, does not throw the learner back to the first tab.
-tabs = st.tabs([t(f"{P}.tab_{name}") for name in ("meaning", "live", "train", "mistake", "summary")],
-               key="weight_freeze_tab", on_change="rerun")
+# Five sections, one slide each (ui/sections.py): the open one is kept by the server and named in the
+# URL, so a rerun that rebuilds the page (a checkbox ticked) keeps the learner where they are.
+tabs = sections(P, ("meaning", "live", "train", "mistake", "summary"))
 with tabs[0]:
     st.markdown(t(f"{P}.meaning"))
     text_columns(f"{P}.analogy", f"{P}.layers")
