@@ -16,6 +16,7 @@ from ui.i18n import page_header, t
 from ui.live import engine_failed, quick
 from ui.live_training import train_live
 from ui.model_view import describe, show_failure, table, totals
+from ui.sections import sections
 from ui.share import presenting
 
 PAGE = "build_and_train"
@@ -217,39 +218,28 @@ with view:
         st.info(t("common.last_good_model"))
         if refused:
             st.caption(t("build_and_train.refused_note", what=refused))
-    if shown is not None:
-        res = shown["res"]
-        shown_spec = model_spec.ModelSpec.from_dict(shown["spec"])
-        st.subheader(t("build_and_train.model_title"))
-        o = shown_spec.output
-        head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
-        st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
-        st.markdown(t("build_and_train.model_name", name=res["model_name"]))
-        totals(res)
-        train_box = st.container()  # fit() right under the model: the chart beside the controls
-        g_col, b_col = st.columns([1, 1])
-        with g_col:
-            st.graphviz_chart(res["dot"], width="content")
-        with b_col:
-            st.plotly_chart(charts.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
-                                         t("build_and_train.axis_params")), width="stretch",
-                            key=f"{PAGE}_bar")
+    if shown is None:
+        st.stop()
+    # The results as sections beside the controls (ui/sections.py): a lecturer steps through them as
+    # slides, a learner changes a control and sees the open section follow.
+    train_tab, model_tab, step_tab, predict_tab, code_tab = sections(PAGE, ("train", "model", "step", "predict", "code"))
 
-if shown is None:
-    st.stop()
-table(shown["res"])  # full width: the arithmetic column needs the room
+res = shown["res"]
+shown_spec = model_spec.ModelSpec.from_dict(shown["spec"])
 shown_data = shown.get("data")
 code = _csv_code(shown["spec"], shown_data) if shown_data else res["code"]
 
 # ----------------------------------------------------------------------------- fit()
-with train_box:
+with train_tab:
+    st.subheader(t("build_and_train.model_title"))
+    o = shown_spec.output
+    head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
+    st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
+    st.markdown(t("build_and_train.model_name", name=res["model_name"]))
+    totals(res)
     st.subheader(t("build_and_train.train_title"))
     st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
-    ff = quick(jobs.fit_facts, spec=shown["spec"]) or {}
-    if ff:
-        with st.expander(t("build_and_train.fit_signature_title"), icon=":material/functions:"):
-            st.caption(t("build_and_train.fit_signature_caption", version=ff["keras_version"]))
-            model_view.code(ff["signature"])
+    signature = st.container()  # filled after fit(): its quick job must not hold up the training's progress
     result = train(shown["spec"], shown["dataset"], shown_data)
     if not result.get("ok"):
         if "engine_error" not in result:  # an engine failure was already said where it happened
@@ -275,67 +265,84 @@ with train_box:
             m3.metric(t("build_and_train.final_acc"), f"{hist['val_accuracy'][-1]:.1%}")
         if result.get("epochs_per_s") and not result.get("live_drawn"):
             m4.metric(t("build_and_train.speed"), f"{result['epochs_per_s']:.0f}")
+    ff = quick(jobs.fit_facts, spec=shown["spec"]) or {}
+    if ff:
+        with signature.expander(t("build_and_train.fit_signature_title"), icon=":material/functions:"):
+            st.caption(t("build_and_train.fit_signature_caption", version=ff["keras_version"]))
+            model_view.code(ff["signature"])
 
+# ----------------------------------------------------------------------------- the model
+with model_tab:
+    st.subheader(t("build_and_train.model_title"))
+    g_col, b_col = st.columns([1, 1])
+    with g_col:
+        st.graphviz_chart(res["dot"], width="content")
+    with b_col:
+        st.plotly_chart(charts.params_bar(res["table"], t("build_and_train.bar_title"), t("build_and_train.axis_layer"),
+                                     t("build_and_train.axis_params")), width="stretch", key=f"{PAGE}_bar")
+    table(res)
 
 # ----------------------------------------------------------------------------- step-through
-# Below the table on the page, but run after fit(): the training's progress shows beside the
-# controls first, while this section's job waits for a worker.
-st.subheader(t("build_and_train.step_title"))
-st.caption(t("build_and_train.step_caption"))
-build_controls.step_through(PAGE, shown["spec"])
+# Run after fit(): the training's progress shows first, while this section's job waits for a worker.
+with step_tab:
+    st.subheader(t("build_and_train.step_title"))
+    st.caption(t("build_and_train.step_caption"))
+    build_controls.step_through(PAGE, shown["spec"])
 
 
 # ----------------------------------------------------------------------------- predict()
-p = result.get("predict") if result else None
-if p and ff.get("ok"):
-    st.subheader(t("build_and_train.predict_title"))
-    n_pred, units_out = ff["n"], ff["predict_shape"][-1]
-    shape_opts = [f"({n_pred},)", f"({n_pred}, {units_out})", f"(None, {units_out})", f"({units_out}, {n_pred})"]
-    real_shape = "(" + ", ".join(map(str, ff["predict_shape"])) + ("," if len(ff["predict_shape"]) == 1 else "") + ")"
-    if not predict.gate(PAGE, "predict", t("build_and_train.predict_gate", n=n_pred), options=shape_opts,
-                        actual=real_shape, actual_text=f"`{real_shape}`", context=units_out):
-        p = None
-if p and p["kind"] == "confusion":
-    # Only the learner's own multi-class file gets here: a second look beyond the document, folded.
-    with st.expander(t("build_and_train.advanced_confusion"), icon=":material/grid_on:"):
-        st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
-                     "build_and_train.predict_confusion_all"))
-        st.plotly_chart(charts.confusion_figure(p, shown_data["classes"] if shown_data else [],
-                                                t("build_and_train.confusion_title"),
-                                                t("build_and_train.axis_pred_class"),
-                                                t("build_and_train.axis_true_class")),
-                        width="stretch", key=f"{PAGE}_predict")
-elif p:
-    if p["kind"] == "scatter" and shown_data:
-        st.caption(t("build_and_train.predict_scatter_csv"))
-    else:
-        st.caption(t(f"build_and_train.predict_{p['kind']}"))
-    if p["kind"] == "curve":
-        fig = charts.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
-                                  t("build_and_train.axis_y"), t("build_and_train.legend_data"),
-                                  t("build_and_train.legend_model"), t("build_and_train.legend_val"))
-    elif p["kind"] == "grid":
-        fig = charts.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
-                                    t("build_and_train.axis_x2"),
-                                    (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
-                                    t("build_and_train.prob"))
-    else:
-        fig = charts.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
-                                    t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
-                                    t("build_and_train.legend_val"))
-    st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
+with predict_tab:
+    p = result.get("predict") if result else None
+    if p and ff.get("ok"):
+        st.subheader(t("build_and_train.predict_title"))
+        n_pred, units_out = ff["n"], ff["predict_shape"][-1]
+        shape_opts = [f"({n_pred},)", f"({n_pred}, {units_out})", f"(None, {units_out})", f"({units_out}, {n_pred})"]
+        real_shape = "(" + ", ".join(map(str, ff["predict_shape"])) + ("," if len(ff["predict_shape"]) == 1 else "") + ")"
+        if not predict.gate(PAGE, "predict", t("build_and_train.predict_gate", n=n_pred), options=shape_opts,
+                            actual=real_shape, actual_text=f"`{real_shape}`", context=units_out):
+            p = None
+    if p and p["kind"] == "confusion":
+        # Only the learner's own multi-class file gets here: a second look beyond the document, folded.
+        with st.expander(t("build_and_train.advanced_confusion"), icon=":material/grid_on:"):
+            st.caption(t("build_and_train.predict_confusion" if p.get("on_validation") else
+                         "build_and_train.predict_confusion_all"))
+            st.plotly_chart(charts.confusion_figure(p, shown_data["classes"] if shown_data else [],
+                                                    t("build_and_train.confusion_title"),
+                                                    t("build_and_train.axis_pred_class"),
+                                                    t("build_and_train.axis_true_class")),
+                            width="stretch", key=f"{PAGE}_predict")
+    elif p:
+        if p["kind"] == "scatter" and shown_data:
+            st.caption(t("build_and_train.predict_scatter_csv"))
+        else:
+            st.caption(t(f"build_and_train.predict_{p['kind']}"))
+        if p["kind"] == "curve":
+            fig = charts.curve_figure(p, t("build_and_train.curve_title"), t("build_and_train.axis_x"),
+                                      t("build_and_train.axis_y"), t("build_and_train.legend_data"),
+                                      t("build_and_train.legend_model"), t("build_and_train.legend_val"))
+        elif p["kind"] == "grid":
+            fig = charts.regions_figure(p, t("build_and_train.grid_title"), t("build_and_train.axis_x1"),
+                                        t("build_and_train.axis_x2"),
+                                        (t("build_and_train.legend_class0"), t("build_and_train.legend_class1")),
+                                        t("build_and_train.prob"))
+        else:
+            fig = charts.scatter_figure(p, t("build_and_train.scatter_title"), t("build_and_train.axis_true"),
+                                        t("build_and_train.axis_pred"), t("build_and_train.legend_data"),
+                                        t("build_and_train.legend_val"))
+        st.plotly_chart(fig, width="stretch", key=f"{PAGE}_predict")
 
 # ----------------------------------------------------------------------------- code and downloads
-st.subheader(t("build_and_train.code_title"))
-st.caption(t("build_and_train.code_caption"))
-model_view.code(code)
+with code_tab:
+    st.subheader(t("build_and_train.code_title"))
+    st.caption(t("build_and_train.code_caption"))
+    model_view.code(code)
 
-if result is None:
-    keras_args = None
-elif shown_data:
-    keras_args = {"spec": shown["spec"], "x": shown_data["x"], "y": shown_data["y"], "task": shown_data["task"]}
-else:
-    keras_args = {"spec": shown["spec"], "dataset": shown["dataset"]}
-with st.expander(t("build_and_train.advanced_exports"), icon=":material/download:"):
-    build_controls.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
-                           csv_file=shown_data["file"] if shown_data else None)
+    if result is None:
+        keras_args = None
+    elif shown_data:
+        keras_args = {"spec": shown["spec"], "x": shown_data["x"], "y": shown_data["y"], "task": shown_data["task"]}
+    else:
+        keras_args = {"spec": shown["spec"], "dataset": shown["dataset"]}
+    with st.expander(t("build_and_train.advanced_exports"), icon=":material/download:"):
+        build_controls.exports(PAGE, shown["spec"], code, res["table"], hist or None, keras_args,
+                               csv_file=shown_data["file"] if shown_data else None)

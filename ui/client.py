@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 
 from runtime.jobs import check_kwargs, target
 from runtime.pool import InlinePool, Job, Pool, Ticket
@@ -72,15 +73,50 @@ def share(job, args: dict, owner=None) -> Ticket:
     return pool().share(target(job), args, owner=owner)
 
 
-def call(job, **kwargs):
-    """Run a job (sharing identical work in flight) and return its result (raises what it raises)."""
+def call(job, *, on_late=None, **kwargs):
+    """Run a job (sharing identical work in flight) and return its result (raises what it raises).
+
+    Called from a script run, the wait gives way to a newer one: when the learner changes
+    something again, Streamlit's stop reaches this wait within WAIT_SLICE seconds instead of
+    after the job (a script run is only stopped where it calls Streamlit). The job runs on for
+    whoever shares it; `on_late(result)` receives its result when it comes, e.g. to cache it.
+    """
     timeout = float(os.environ.get("KFL_CALL_TIMEOUT", "300"))
     handle = share(job, kwargs)
+    deadline = time.monotonic() + timeout
+    yield_check = _yield_check()
+    while True:
+        try:
+            return handle.result(min(WAIT_SLICE, max(0.0, deadline - time.monotonic())))
+        except TimeoutError:
+            if time.monotonic() >= deadline:
+                handle.cancel()
+                raise
+        try:
+            yield_check()
+        except BaseException:  # the script run ends here (a rerun or stop): hand the result on later
+            if on_late is not None:
+                threading.Thread(target=_late, args=(handle, deadline, on_late), daemon=True).start()
+            raise
+
+
+WAIT_SLICE = 0.05
+
+
+def _yield_check():
+    """Streamlit's "end this script run now?" check for the calling thread; a no-op outside one."""
     try:
-        return handle.result(timeout)
-    except TimeoutError:
-        handle.cancel()
-        raise
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
+    except ImportError:  # an older or newer Streamlit without it: waits are not interrupted
+        return lambda: None
+    return get_run_yield_check() or (lambda: None)
+
+
+def _late(handle, deadline: float, on_late) -> None:
+    try:
+        on_late(handle.result(max(0.0, deadline - time.monotonic())))
+    except Exception:  # noqa: BLE001 - nobody waits for it any more; the next run asks again
+        pass
 
 
 def prewarm() -> None:

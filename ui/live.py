@@ -178,13 +178,17 @@ def _quick(job, kwargs: dict) -> tuple[bool, Any]:
     if found is not None:
         return True, found
     try:
-        result = engine.call(job, **kwargs)
+        result = engine.call(job, on_late=lambda late: _keep(key, late), **kwargs)
     except Exception as exc:  # noqa: BLE001 - the engine's failure, said once, in words
         engine_failed(exc)
         return False, None
+    _keep(key, result)
+    return True, result
+
+
+def _keep(key: str, result) -> None:
     if cacheable(result):
         RESULTS.put(key, result)
-    return True, result
 
 
 # ----------------------------------------------------------------------------- session state
