@@ -231,12 +231,6 @@ code = _csv_code(shown["spec"], shown_data) if shown_data else res["code"]
 
 # ----------------------------------------------------------------------------- fit()
 with train_tab:
-    st.subheader(t("build_and_train.model_title"))
-    o = shown_spec.output
-    head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
-    st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
-    st.markdown(t("build_and_train.model_name", name=res["model_name"]))
-    totals(res)
     st.subheader(t("build_and_train.train_title"))
     st.caption(t("build_and_train.train_caption", pct=round(float(shown_spec.validation_split) * 100)))
     signature = st.container()  # filled after fit(): its quick job must not hold up the training's progress
@@ -274,6 +268,11 @@ with train_tab:
 # ----------------------------------------------------------------------------- the model
 with model_tab:
     st.subheader(t("build_and_train.model_title"))
+    o = shown_spec.output
+    head = f'`Dense({o.units}, activation="{o.activation}")`' if o.activation else f"`Dense({o.units})`"
+    st.caption(t("build_and_train.head_note", head=head, loss=shown_spec.loss))
+    st.markdown(t("build_and_train.model_name", name=res["model_name"]))
+    totals(res)
     g_col, b_col = st.columns([1, 1])
     with g_col:
         st.graphviz_chart(res["dot"], width="content")

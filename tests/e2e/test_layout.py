@@ -242,7 +242,8 @@ def test_presenter_mode_is_readable_and_whole(browser, server, name, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_step_through_is_one_slide_and_keyboard_driven(browser, server, lang):
-    page = _open(browser, _url(server, "build_and_train", lang, present=True), LECTURER)
+    page = _open(browser, _url(server, "build_and_train", lang, present=True) + "&build_and_train_section=step",
+                 LECTURER)
     try:
         number = page.locator(".st-key-build_and_train_step input")
         before = int(number.input_value() or 0)
@@ -267,5 +268,33 @@ def test_step_through_is_one_slide_and_keyboard_driven(browser, server, lang):
         page.wait_for_timeout(500)
         wait_ready(page)
         assert int(number.input_value()) == before + 1
+    finally:
+        page.close()
+
+
+SECTION_TABS_JS = """() => {
+  const tabs = document.querySelector('[data-testid="stMain"] [data-testid="stTabs"]');
+  if (!tabs) return [];
+  return [...tabs.querySelectorAll('[role="tab"]')].filter(t => t.closest('[data-testid="stTabs"]') === tabs)
+    .map(t => t.getAttribute('aria-selected') === 'true');
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_clicker_steps_through_the_sections(browser, server, lang):
+    """Presenter mode: PageDown opens the next section, PageUp the one before (a clicker sends them)."""
+    page = _open(browser, _url(server, "weight_freeze", lang, present=True), LECTURER)
+    try:
+        assert page.evaluate(SECTION_TABS_JS)[:2] == [True, False]
+        page.locator("h1").first.click()  # focus on the page, not in a field
+        page.keyboard.press("PageDown")
+        page.wait_for_timeout(600)
+        wait_ready(page)
+        assert page.evaluate(SECTION_TABS_JS)[:3] == [False, True, False]
+        assert "weight_freeze_section=live" in page.url
+        page.keyboard.press("PageUp")
+        page.wait_for_timeout(600)
+        wait_ready(page)
+        assert page.evaluate(SECTION_TABS_JS)[:2] == [True, False]
     finally:
         page.close()
