@@ -6,6 +6,7 @@ from lessons import weight_freeze as jobs
 from ui import charts, freeze_view, model_view, predict
 from ui.i18n import page_header, t, text_columns
 from ui.sections import sections
+from ui.share import presenting
 
 P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
@@ -13,7 +14,7 @@ LAYERS = ("conv1", "conv2", "dense1", "dense2")
 page_header(P)
 # Five sections, one slide each (ui/sections.py): the open one is kept by the server and named in the
 # URL, so a rerun that rebuilds the page (a checkbox ticked) keeps the learner where they are.
-tabs = sections(P, ("meaning", "live", "train", "mistake", "summary"))
+tabs = sections(P, ("meaning", "live", "code", "train", "backprop", "mistake", "summary"))
 with tabs[0]:
     st.markdown(t(f"{P}.meaning"))
     text_columns(f"{P}.analogy", f"{P}.layers")
@@ -23,7 +24,11 @@ with tabs[0]:
 with tabs[1]:
     st.header(t(f"{P}.live_title"))
     st.markdown(t(f"{P}.live_intro"))
-    st.info(t(f"{P}.demo_note"), icon=":material/info:")
+    if presenting():  # on a projector the lecturer says it; the toggles and their effect need the screen
+        with st.expander(t(f"{P}.demo_note_title"), icon=":material/info:"):
+            st.markdown(t(f"{P}.demo_note"))
+    else:
+        st.info(t(f"{P}.demo_note"), icon=":material/info:")
     cols = st.columns(len(LAYERS))
     frozen = []
     # The two convolutions start frozen, as a pretrained base would be; the dense head trains.
@@ -57,6 +62,9 @@ with tabs[1]:
         st.plotly_chart(charts.stacked_params(weighted, t(f"{P}.counts_title"), t("freeze_common.axis_layer"),
                                          t("freeze_common.axis_params")), width="stretch", key="weight_freeze_counts")
 
+
+# ---------------------------------------------------------------- the same in code, and the document's loop
+with tabs[2]:
     code_col, out_col = st.columns([3, 2])
     with code_col:
         st.subheader(t(f"{P}.code_title"))
@@ -93,7 +101,7 @@ with tabs[1]:
 
 
 # ---------------------------------------------------------------- train and compare weights
-with tabs[2]:
+with tabs[3]:
     st.header(t(f"{P}.train_title"))
     st.markdown(t(f"{P}.train_intro"))
     epochs = st.slider(t(f"{P}.epochs_label"), 1, 20, 5, key="weight_freeze_epochs", help=t(f"{P}.epochs_help"),
@@ -140,7 +148,10 @@ with tabs[2]:
         with st.expander(t(f"{P}.code_title"), icon=":material/code:"):
             model_view.code(res["code"])
 
-        # ------------------------------------------------------------ backprop view
+
+# ---------------------------------------------------------------- backprop view
+with tabs[4]:
+    if res is not None:
         st.header(t(f"{P}.backprop_title"))
         st.markdown(t(f"{P}.backprop_text"))
         step = res["backprop"]["layers"]
@@ -158,8 +169,10 @@ with tabs[2]:
         st.markdown(t(f"{P}.backprop_note"))
 
 
+
+
 # ---------------------------------------------------------------- the recompile mistake
-with tabs[3]:
+with tabs[5]:
     st.header(t(f"{P}.mistake_title"))
     st.markdown(t(f"{P}.mistake_intro"))
     c1, c2 = st.columns(2)
@@ -198,7 +211,7 @@ with tabs[3]:
 
 
 # ---------------------------------------------------------------- where it is used, summary
-with tabs[4]:
+with tabs[6]:
     st.header(t(f"{P}.usecases_title"))
     st.markdown(t(f"{P}.usecases"))
     text_columns(f"{P}.oneliners", f"{P}.tldr")
