@@ -102,21 +102,22 @@ def empty(res: dict) -> None:
 
 
 def built(res: dict) -> None:
-    """What Keras built: name, layers, output shape and the parameter totals, the name explained."""
+    """What Keras built: name, layers, output shape and the parameter totals."""
     st.subheader(t(f"{P}.built_title"))
     m1, m2, m3 = st.columns(3)
     m1.metric(t(f"{P}.m_name"), res["model_name"])
     m2.metric(t(f"{P}.m_layers"), res["n_layers"])
     m3.metric(t(f"{P}.m_output"), res["output_shape"])
     totals(res)
+
+
+def inside(res: dict) -> None:
+    """Its name (the summary's first line), what is in it (cut short? frozen?), this app's table and
+    graph beside Keras's own summary."""
     if res["model_name"].startswith("functional"):
         st.markdown(t(f"{P}.auto_name", name=res["model_name"]))
     else:
         st.markdown(t(f"{P}.given_name", name=res["model_name"]))
-
-
-def inside(res: dict) -> None:
-    """What is in it (cut short? frozen?), this app's table and graph beside Keras's own summary."""
     if res["output_shape"] != "(None, 1)":
         st.markdown(t(f"{P}.cut_text", shape=res["output_shape"], params=f"{res['totals']['params']:,}",
                       full=f"{res['full_params']:,}"))
