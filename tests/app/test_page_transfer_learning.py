@@ -54,7 +54,8 @@ def test_page_shows_base_workflow_comparison_and_step3_error(lang):
         assert metric.value.endswith("%")
         lo_hi = translate(lang, f"{P}.range_delta", lo="@", hi="@").split("@")
         assert metric.delta.startswith(lo_hi[0]) and lo_hi[1] in metric.delta and metric.delta.endswith("%")
-    names = [n for n in _traces(at, translate(lang, f"{P}.strategy_frozen")) if n != "None"]
+    mean_test = f"{translate(lang, f'{P}.strategy_frozen')} · {translate(lang, 'freeze_common.series_test')}"
+    names = [n for n in _traces(at, mean_test) if n != "None"]
     assert len(names) == 6  # mean test and training curve per strategy (plus unnamed range bands)
     assert translate(lang, f"{P}.data_caption", n=5, n_train=25, n_test=448, seeds=3) in shown
     # The table shows the spread and every run; the box says what the runs support.
