@@ -282,11 +282,13 @@ with model_tab:
     table(res)
 
 # ----------------------------------------------------------------------------- step-through
-# Run after fit(): the training's progress shows first, while this section's job waits for a worker.
+# Only while its section is open: its job waits for no one else's change, and its Left/Right keys
+# do not step a hidden walk-through. Opened again, it starts at the link's line or the first.
 with step_tab:
     st.subheader(t("build_and_train.step_title"))
     st.caption(t("build_and_train.step_caption"))
-    build_controls.step_through(PAGE, shown["spec"])
+    if step_tab.open is not False:  # None: tabs without state (never here), everything runs
+        build_controls.step_through(PAGE, shown["spec"])
 
 
 # ----------------------------------------------------------------------------- predict()

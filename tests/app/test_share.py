@@ -52,13 +52,15 @@ def _bound(at) -> set[str]:
 def test_every_control_of_the_page_is_bound_to_the_url():
     from engine import userdata
 
-    at = open_page(P, "en", build_and_train_n_hidden="8")
+    at = open_page(P, "en", build_and_train_n_hidden="8", build_and_train_section="step")
     at.selectbox(key=f"{P}_dataset").set_value(stack.MY_CSV).run()
     at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", userdata.example_csv(), "text/csv")).run()
     assert not at.exception
     widgets = {k: v for k, v in _widgets(at).items() if k.startswith(P + "_") and _is_control(k, v)}
     assert {f"{P}_units_7", f"{P}_act_7", f"{P}_target", f"{P}_features", f"{P}_task", f"{P}_step"} <= set(widgets)
     assert set(widgets) - _bound(at) == set()
+    # The open section goes into the link too, as its id (ui.sections writes it; a tab holds its label).
+    assert at.query_params[f"{P}_section"] == "step"
 
 
 @pytest.mark.parametrize("lang", ["bn", "en"])

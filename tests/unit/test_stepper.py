@@ -88,7 +88,7 @@ def _graph_nodes(at) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_next_previous_restart_walk_the_code(lang):
-    at = open_page(P, lang)
+    at = open_page(P, lang, build_and_train_section="step")
     assert not at.exception
     assert _step(at) == 0 and _highlighted(at) == ""
     first = 'inputs = Input(shape=(1,), name=&quot;input_layer&quot;)'
@@ -115,7 +115,7 @@ def test_next_previous_restart_walk_the_code(lang):
 
 
 def test_step_follows_the_model_and_a_link_opens_at_a_line():
-    at = open_page(P, "en", build_and_train_step="3")
+    at = open_page(P, "en", build_and_train_section="step", build_and_train_step="3")
     assert not at.exception and _step(at) == 3
     assert _highlighted(at).startswith("x = Dense(16")
     assert "`(None, 16)`" in texts(at)
@@ -128,7 +128,8 @@ def test_step_follows_the_model_and_a_link_opens_at_a_line():
 def test_step_through_follows_an_uploaded_csv():
     from engine import userdata
 
-    at = open_page(P, "en", build_and_train_dataset=stack.MY_CSV, build_and_train_step="5")
+    at = open_page(P, "en", build_and_train_dataset=stack.MY_CSV, build_and_train_section="step",
+                   build_and_train_step="5")
     at.file_uploader(key=f"{P}_csv").set_value(("iris.csv", userdata.example_csv(), "text/csv")).run()
     assert not at.exception
     assert _highlighted(at).startswith("outputs = Dense(3, activation=&quot;softmax&quot;")
