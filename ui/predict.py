@@ -158,7 +158,8 @@ def gate(page: str, name: str, question: str, *, actual, actual_text: str,
             shown = {o: _show(o, labels) for o in options}
             st.radio(t("predict.your_guess"), list(options), index=None, key=f"{key}_guess",
                      format_func=shown.__getitem__, on_change=_on_guess, args=(key,),
-                     disabled=committed, horizontal=len(options) <= 4, label_visibility="collapsed")
+                     disabled=committed, label_visibility="collapsed",
+                     horizontal=len(options) <= 4 or presenting())  # a slide has no room for a column of six
         else:
             st.number_input(t("predict.your_guess"), value=None, step=1, min_value=0,
                             key=f"{key}_guess", on_change=_on_guess, args=(key,), disabled=committed,
