@@ -24,6 +24,8 @@ from lessons import functional_graphs as jobs
 from ui import charts, live, model_view, predict
 from ui.i18n import page_header, spec_error_text, t
 from ui.model_view import show_failure
+from ui.sections import sections
+from ui.share import presenting
 
 P = "functional_graphs"
 TEXT = f"{P}_graph"  # the bound field holding the whole graph
@@ -34,6 +36,9 @@ NEW_OPS = ("Dense", "Concatenate", "Add", "Average", "Multiply", "Dropout", "Bat
            "Reuse", "Input")
 EPOCHS = (20, 50, 100, 200)
 RATES = ("0.0003", "0.001", "0.003", "0.01", "0.03")
+# px of the node list's scroll box: beside the graph, with the preset above, on one screen (presenter: 720 px)
+EDITOR_HEIGHT = {True: 290, False: 340}
+CODE_HEIGHT = 450  # px of the code listing's scroll box
 
 
 def _txt(key: str, **params) -> str:
@@ -268,22 +273,93 @@ def _new_name_field(g: model_spec.GraphSpec) -> None:
         st.error(_error_text(e), icon=":material/error:")
 
 
+# ----------------------------------------------------------------------------- sections
+def _sequential(r: dict) -> None:
+    """Could Sequential build it: for a chain, the two codes side by side; else the graph's reasons."""
+    st.subheader(_txt("sequential_title"))
+    if r["is_chain"]:
+        st.markdown(_txt("sequential_chain", params=f"{r['sequential_params']:,}", total=f"{r['totals']['params']:,}"))
+        left, right = st.columns(2)
+        left.caption(_txt("functional_code"))
+        model_view.code(r["functional"], where=left)
+        right.caption(_txt("sequential_code"))
+        model_view.code(r["sequential"], where=right)
+    else:
+        st.markdown(_txt("sequential_no"))
+        for kind, params in r["not_sequential"]:
+            st.markdown("- " + _txt(f"why_{kind}", **params))
+
+
+def _parameters(r: dict, shown_text: str, shared_gate: bool) -> None:
+    """The totals and the table with its arithmetic; for the shared preset, after a guess."""
+    st.subheader(_txt("params_title"))
+    asked = True
+    if shared_gate:
+        asked = predict.gate(P, "shared_params", _txt("guess_question"), actual=r["totals"]["params"],
+                             actual_text=f"{r['totals']['params']:,}", context=shown_text, help=_txt("guess_help"))
+    if not asked:
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("common.total_params"), f"{r['totals']['params']:,}")
+    c2.metric(t("common.trainable_params"), f"{r['totals']['trainable']:,}")
+    c3.metric(t("common.non_trainable_params"), f"{r['totals']['non_trainable']:,}")
+    rows = []
+    for row in r["table"]:
+        note = _txt("calls_shared", n=row["calls"], on=row["called_on"]) if row["calls"] > 1 else row["called_on"]
+        rows.append({_txt("col_layer"): row["layer"], _txt("col_type"): row["type"],
+                     _txt("col_shape"): row["output_shape"], _txt("col_params"): row["params"],
+                     _txt("col_arithmetic"): row["arithmetic"], _txt("col_calls"): note})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    for name in r["shared"]:
+        st.info(_txt("reuse_note", layer=name), icon=":material/share:")
+    with st.expander(_txt("summary_title"), icon=":material/terminal:"):
+        st.code(r["summary"], language="text")
+
+
+def _predictions(preds: list) -> None:
+    """Per output: its score and predicted against true, and the first rows as numbers (beside the chart
+    for one output, folded under each chart for several)."""
+    st.subheader(_txt("predict_title"))
+    st.caption(_txt("predict_caption"))
+    for col, p in zip(st.columns(len(preds)), preds):
+        chart, side = col.columns([3, 2]) if len(preds) == 1 else (col, col)
+        if p["kind"] == "binary":
+            side.metric(_txt("accuracy_of", name=p["name"]), f"{p['accuracy']:.1%}")
+        else:
+            side.metric(_txt("mae_of", name=p["name"]), f"{p['mae']:.3f}")
+        fig = charts.scatter_figure({"y_true": p["y_true"], "y_pred": p["y_pred"], "val_start": 0},
+                                    _txt("scatter_title", name=p["name"]), _txt("axis_true", target=p["target"]),
+                                    _txt("axis_pred"), _txt("legend_train"), _txt("legend_val"))
+        chart.plotly_chart(fig, width="stretch", key=f"{P}_pred_{p['name']}")
+        rows = side if len(preds) == 1 else side.expander(_txt("predict_rows", name=p["name"]), icon=":material/table:")
+        if len(preds) == 1:
+            rows.caption(_txt("predict_rows", name=p["name"]))
+        rows.dataframe([{_txt("axis_true", target=p["target"]): round(float(a), 3),
+                         _txt("axis_pred"): round(float(b), 3)} for a, b in zip(p["y_true"][:8], p["y_pred"][:8])],
+                       hide_index=True, width="stretch")
+
+
 # ----------------------------------------------------------------------------- page
 page_header(P)
+# Six slides (ui/sections.py). The editor and the graph it draws share the first; training, its predictions and
+# the code follow the last graph Keras accepted. Every widget runs whatever tab is open, and the training runs
+# as before (on every rerun), so the predictions and the trained .keras are there when their tab opens.
+tabs = sections(P, ("build", "sequential", "params", "train", "predict", "code"))
 
-preset = st.segmented_control(_txt("preset_label"), graphs.PRESETS, default="chain", key=f"{P}_preset",
-                              on_change=_apply_preset, bind="query-params") or "chain"
-dataset = graphs.PRESET_DATA[preset]
-st.markdown(_txt(f"about_{preset}"))
-st.caption(_txt(f"data_{dataset}"))
-
-with st.expander(_txt("text_title"), icon=":material/link:"):
-    st.caption(_txt("text_help"))
-    text = st.text_input(_txt("text_label"), graphs.PRESET_TEXT[preset], key=TEXT, max_chars=graphs.MAX_TEXT,
-                         on_change=_clear_node_widgets, bind="query-params")
-c1, c2 = st.columns(2)
-epochs = c1.select_slider(_txt("epochs"), EPOCHS, value=100, key=f"{P}_epochs", bind="query-params")
-lr = c2.select_slider(_txt("learning_rate"), RATES, value="0.001", key=f"{P}_lr", bind="query-params")
+with tabs[0]:
+    preset = st.segmented_control(_txt("preset_label"), graphs.PRESETS, default="chain", key=f"{P}_preset",
+                                  on_change=_apply_preset, bind="query-params") or "chain"
+    dataset = graphs.PRESET_DATA[preset]
+    # Two halves of one screen: what the preset is and its nodes (a box that scrolls), beside the graph they draw.
+    editor, view = st.columns(2, gap="large")
+    editor.markdown(_txt(f"about_{preset}"))
+    editor.caption(_txt(f"data_{dataset}"))
+    with view:
+        drawn = st.container()  # the graph, drawn once the text below is read
+        with st.expander(_txt("text_title"), icon=":material/link:"):
+            st.caption(_txt("text_help"))
+            text = st.text_input(_txt("text_label"), graphs.PRESET_TEXT[preset], key=TEXT, max_chars=graphs.MAX_TEXT,
+                                 on_change=_clear_node_widgets, bind="query-params")
 
 graph = None
 failure = None
@@ -299,19 +375,19 @@ if graph is not None:
     if res is not None and not res.get("ok"):
         failure, res = res, None
 
-editor, view = st.columns([2, 3], gap="large")
 with editor:
-    st.subheader(_txt("editor_title"))
-    st.caption(_txt("editor_help"))
+    st.subheader(_txt("editor_title"), help=_txt("editor_help"))
     if st.session_state.get(EDIT_ERROR):
         code, params = st.session_state[EDIT_ERROR]
         st.error(_error_text(SpecError(code, **params)), icon=":material/error:")
     if graph is not None:
-        node_editor(graph, dataset)
+        # A fixed-height box that scrolls: a long graph's cards stay beside its drawing, on one screen.
+        with st.container(height=EDITOR_HEIGHT[presenting()], border=False):
+            node_editor(graph, dataset)
     else:
         st.info(_txt("editor_off"), icon=":material/edit_off:")
 
-with view:
+with drawn:
     if failure is not None:
         st.subheader(_txt("broken_title"))
         show_failure(failure, wording=_rejected_text)
@@ -326,8 +402,7 @@ with view:
     if res is None:
         st.info(t("common.last_good_model"), icon=":material/history:")
     r = shown["res"]
-    st.subheader(_txt("graph_title"))
-    st.caption(_txt("graph_caption"))
+    st.subheader(_txt("graph_title"), help=_txt("graph_caption"))
     st.graphviz_chart(r["dot"], width="content")
     for kind, params in r["loose_ends"]:
         st.warning(_txt(f"loose_{kind}", **params), icon=":material/link_off:")
@@ -335,53 +410,13 @@ with view:
 shown_text, shown_data = shown["text"], shown["dataset"]
 shown_graph = graphs.from_text(shown_text)
 
-# ----------------------------------------------------------------------------- why not Sequential
-# Beside the editor, under the graph: the editor column is long, the result column stays full.
-with view:
-    st.subheader(_txt("sequential_title"))
-    if r["is_chain"]:
-        st.markdown(_txt("sequential_chain", params=f"{r['sequential_params']:,}", total=f"{r['totals']['params']:,}"))
-        left = right = st.container()
-        left.caption(_txt("functional_code"))
-        model_view.code(r["functional"], where=left)
-        right.caption(_txt("sequential_code"))
-        model_view.code(r["sequential"], where=right)
-    else:
-        st.markdown(_txt("sequential_no"))
-        for kind, params in r["not_sequential"]:
-            st.markdown("- " + _txt(f"why_{kind}", **params))
-
-    # ----------------------------------------------------------------------------- parameters
-    st.subheader(_txt("params_title"))
-    if shown_graph is not None and preset == "shared" and r["shared"]:
-        asked = predict.gate(P, "shared_params", _txt("guess_question"), actual=r["totals"]["params"],
-                             actual_text=f"{r['totals']['params']:,}", context=shown_text,
-                             help=_txt("guess_help"))
-    else:
-        asked = True
-    if asked:
-        c1, c2, c3 = st.columns(3)
-        c1.metric(t("common.total_params"), f"{r['totals']['params']:,}")
-        c2.metric(t("common.trainable_params"), f"{r['totals']['trainable']:,}")
-        c3.metric(t("common.non_trainable_params"), f"{r['totals']['non_trainable']:,}")
-        rows = []
-        for row in r["table"]:
-            note = _txt("calls_shared", n=row["calls"], on=row["called_on"]) if row["calls"] > 1 else row["called_on"]
-            rows.append({_txt("col_layer"): row["layer"], _txt("col_type"): row["type"],
-                         _txt("col_shape"): row["output_shape"], _txt("col_params"): row["params"],
-                         _txt("col_arithmetic"): row["arithmetic"], _txt("col_calls"): note})
-        st.dataframe(rows, hide_index=True, width="stretch")
-        for name in r["shared"]:
-            st.info(_txt("reuse_note", layer=name), icon=":material/share:")
-        with st.expander(_txt("summary_title"), icon=":material/terminal:"):
-            st.code(r["summary"], language="text")
+with tabs[1]:
+    _sequential(r)
+with tabs[2]:
+    _parameters(r, shown_text, shown_graph is not None and preset == "shared" and bool(r["shared"]))
 
 # ----------------------------------------------------------------------------- training
-st.subheader(_txt("train_title"))
 outputs = r["outputs"]
-st.caption(_txt("train_caption", outputs=", ".join(f"`{o['name']}` ({o['loss']}, {o['weight']:g})" for o in outputs)))
-args = {"text": shown_text, "dataset": shown_data, "epochs": int(epochs), "learning_rate": float(lr),
-        "batch_size": 32, "validation_split": 0.2}
 names = [o["name"] for o in outputs]
 
 
@@ -404,6 +439,7 @@ def _figure(hist: dict):
             series.append((f"val_{nm}_loss", hist.get(f"val_{nm}_loss") or [], color, "dash"))
     fig = charts.curves(series, _txt("chart_title"), _txt("axis_epoch"), _txt("axis_loss"))
     fig.update_xaxes(range=[0.5, int(epochs) + 0.5])
+    fig.update_layout(height=fig.layout.height - 70)  # a little shorter than charts' default: one slide with its sliders
     return fig
 
 
@@ -413,15 +449,8 @@ def _partial(messages: list) -> dict:
             "seconds": 0.0, "epochs_per_s": 0.0, "predict": None}
 
 
-out = live.run(f"{P}.train", jobs.train_graph, args, total=int(epochs),
-               done_of=lambda ms: int(ms[-1].get("epoch", len(ms))), figure=lambda ms: _figure(_history(ms)),
-               partial=_partial)
-result = out.result
-if result is not None and not result.get("ok"):
-    out.chart.empty()
-    show_failure(result, wording=_rejected_text)
-    result = None
-if result is not None:
+def _closing(out, result: dict) -> None:
+    """Under the curve: how the run ended (done, stopped, out of time, diverged) and history's keys."""
     hist = result["history"]
     if result.get("epochs_run"):
         out.chart.plotly_chart(_figure(hist), width="stretch", key=f"{P}_train_chart")
@@ -442,41 +471,50 @@ if result is not None:
     if hist.get("loss"):
         st.caption(_txt("history_keys", keys=", ".join(f"`{k}`" for k in hist)))
 
-    # ------------------------------------------------------------------------- predictions
-    preds = result.get("predict") or []
+
+with tabs[3]:
+    about, c1, c2 = st.columns([2, 1, 1])  # the heading beside the two sliders: the curve gets the screen
+    about.subheader(_txt("train_title"))
+    about.caption(_txt("train_caption", outputs=", ".join(f"`{o['name']}` ({o['loss']}, {o['weight']:g})" for o in outputs)))
+    epochs = c1.select_slider(_txt("epochs"), EPOCHS, value=100, key=f"{P}_epochs", bind="query-params")
+    lr = c2.select_slider(_txt("learning_rate"), RATES, value="0.001", key=f"{P}_lr", bind="query-params")
+    args = {"text": shown_text, "dataset": shown_data, "epochs": int(epochs), "learning_rate": float(lr),
+            "batch_size": 32, "validation_split": 0.2}
+    out = live.run(f"{P}.train", jobs.train_graph, args, total=int(epochs),
+                   done_of=lambda ms: int(ms[-1].get("epoch", len(ms))), figure=lambda ms: _figure(_history(ms)),
+                   partial=_partial)
+    result = out.result
+    if result is not None and not result.get("ok"):
+        out.chart.empty()
+        show_failure(result, wording=_rejected_text)
+        result = None
+    if result is not None:
+        _closing(out, result)
+
+with tabs[4]:
+    preds = (result or {}).get("predict") or []
     if preds:
-        st.subheader(_txt("predict_title"))
-        st.caption(_txt("predict_caption"))
-        cols = st.columns(len(preds))
-        for col, p in zip(cols, preds):
-            with col:
-                if p["kind"] == "binary":
-                    st.metric(_txt("accuracy_of", name=p["name"]), f"{p['accuracy']:.1%}")
-                else:
-                    st.metric(_txt("mae_of", name=p["name"]), f"{p['mae']:.3f}")
-                fig = charts.scatter_figure({"y_true": p["y_true"], "y_pred": p["y_pred"], "val_start": 0},
-                                            _txt("scatter_title", name=p["name"]), _txt("axis_true", target=p["target"]),
-                                            _txt("axis_pred"), _txt("legend_train"), _txt("legend_val"))
-                st.plotly_chart(fig, width="stretch", key=f"{P}_pred_{p['name']}")
-                st.dataframe([{_txt("axis_true", target=p["target"]): round(float(a), 3),
-                               _txt("axis_pred"): round(float(b), 3)} for a, b in zip(p["y_true"][:8], p["y_pred"][:8])],
-                             hide_index=True, width="stretch")
+        _predictions(preds)
+    else:
+        st.info(_txt("predict_none"), icon=":material/hourglass_empty:")
 
 # ----------------------------------------------------------------------------- code and downloads
-st.subheader(_txt("code_title"))
-st.caption(_txt("code_caption"))
-model_view.code(r["code"])
-d1, d2 = st.columns(2)
-d1.download_button(_txt("download_py"), r["code"].encode("utf-8"), file_name=f"{shown_graph.name or 'model'}.py",
-                   mime="text/x-python", key=f"{P}_download_py", icon=":material/download:",
-                   on_click="ignore")
-if result is not None and result.get("status") == "done":
-    def _keras_bytes() -> bytes:
-        from ui.client import call
-
-        res_file = call(jobs.keras_file, **args)
-        return res_file["data"] if res_file.get("ok") else b""
-
-    d2.download_button(_txt("download_keras"), _keras_bytes, file_name=f"{shown_graph.name or 'model'}.keras",
-                       mime="application/octet-stream", key=f"{P}_download_keras", icon=":material/download:",
+with tabs[5]:
+    st.subheader(_txt("code_title"))
+    st.caption(_txt("code_caption"))
+    # A box that scrolls: a long listing stays one slide, its downloads in view under it.
+    model_view.code(r["code"], where=st.container(height=CODE_HEIGHT, border=False))
+    d1, d2 = st.columns(2)
+    d1.download_button(_txt("download_py"), r["code"].encode("utf-8"), file_name=f"{shown_graph.name or 'model'}.py",
+                       mime="text/x-python", key=f"{P}_download_py", icon=":material/download:",
                        on_click="ignore")
+    if result is not None and result.get("status") == "done":
+        def _keras_bytes() -> bytes:
+            from ui.client import call
+
+            res_file = call(jobs.keras_file, **args)
+            return res_file["data"] if res_file.get("ok") else b""
+
+        d2.download_button(_txt("download_keras"), _keras_bytes, file_name=f"{shown_graph.name or 'model'}.keras",
+                           mime="application/octet-stream", key=f"{P}_download_keras", icon=":material/download:",
+                           on_click="ignore")

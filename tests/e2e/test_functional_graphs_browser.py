@@ -35,14 +35,18 @@ def test_shared_link_reopens_the_same_graph_on_a_cold_server(browser, lang):
         assert page.locator("h1").first.inner_text().strip() == translate(lang, f"{P}.title")
         svg = _graph_svg_text(page)
         assert "(None, 48)" in svg and "(None, 96)" in svg  # the shapes of the linked graph, on its edges
-        # The guess gate, then the count of the linked graph.
+        # The guess gate, then the count of the linked graph: both in the parameters section (a tab).
+        page.get_by_role("tab", name=translate(lang, f"{P}.section_params"), exact=True).click()
+        wait_ready(page)
         guess = page.get_by_test_id("stNumberInput").locator("input").first
         guess.fill(str(PARAMS))
         guess.press("Enter")
         page.wait_for_timeout(500)
         wait_ready(page)
         page.get_by_text(f"{PARAMS:,}").first.wait_for(timeout=60_000)
-        # The graph text in the page is the link's.
+        # The graph text in the page is the link's (beside the graph, in the first section).
+        page.get_by_role("tab", name=translate(lang, f"{P}.section_build"), exact=True).click()
+        wait_ready(page)
         page.get_by_text(translate(lang, f"{P}.text_title")).click()
         field = page.get_by_role("textbox", name=translate(lang, f"{P}.text_label"), exact=True)
         assert field.input_value() == TEXT
@@ -55,7 +59,7 @@ def test_shared_link_reopens_the_same_graph_on_a_cold_server(browser, lang):
 def test_screenshot_two_outputs(browser, lang):
     with cold_server() as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/{P}?lang={lang}&{P}_preset=two_outputs")
+        page.goto(f"{url}/{P}?lang={lang}&{P}_preset=two_outputs&{P}_section=train")  # the curves' section
         wait_ready(page)
         page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=120_000)
         wait_ready(page)
