@@ -6,7 +6,7 @@ from tests.conftest import open_page
 from ui.text import translate
 
 PAGES = {
-    "exam": ("summary", "names", "params", "heads", "compile", "freeze", "revision"),
+    "exam": ("summary", "names", "params", "heads", "compile", "freeze", "revision", "tldr"),
     "functional_graphs": ("build", "sequential", "params", "train", "predict", "code"),
 }
 
