@@ -14,7 +14,7 @@ LAYERS = ("conv1", "conv2", "dense1", "dense2")
 page_header(P)
 # Five sections, one slide each (ui/sections.py): the open one is kept by the server and named in the
 # URL, so a rerun that rebuilds the page (a checkbox ticked) keeps the learner where they are.
-tabs = sections(P, ("meaning", "live", "code", "train", "backprop", "mistake", "summary"))
+tabs = sections(P, ("meaning", "live", "code", "loop", "train", "backprop", "mistake", "summary"))
 with tabs[0]:
     st.markdown(t(f"{P}.meaning"))
     text_columns(f"{P}.analogy", f"{P}.layers")
@@ -74,7 +74,10 @@ with tabs[2]:
         freeze_view.output(desc["listing"])
         st.caption(t(f"{P}.listing_note"))
 
-    # The document's own loop, run: it reaches the head too.
+
+
+# ---------------------------------------------------------------- the document's loop, run: it reaches the head too
+with tabs[3]:
     st.subheader(t(f"{P}.loop_title"))
     st.markdown(t(f"{P}.loop_intro"))
     model_view.code("for layer in model.layers:\n    layer.trainable = False")
@@ -101,7 +104,7 @@ with tabs[2]:
 
 
 # ---------------------------------------------------------------- train and compare weights
-with tabs[3]:
+with tabs[4]:
     st.header(t(f"{P}.train_title"))
     st.markdown(t(f"{P}.train_intro"))
     epochs = st.slider(t(f"{P}.epochs_label"), 1, 20, 5, key="weight_freeze_epochs", help=t(f"{P}.epochs_help"),
@@ -150,7 +153,7 @@ with tabs[3]:
 
 
 # ---------------------------------------------------------------- backprop view
-with tabs[4]:
+with tabs[5]:
     if res is not None:
         st.header(t(f"{P}.backprop_title"))
         st.markdown(t(f"{P}.backprop_text"))
@@ -161,18 +164,19 @@ with tabs[4]:
             (t(f"{P}.series_update"), names, [r["update_norm"] for r in step], charts.TRAINABLE),
         ], t(f"{P}.backprop_chart_title"), t("freeze_common.axis_layer"), t(f"{P}.axis_norm"), text_fmt="{:.3g}"),
             width="stretch", key="weight_freeze_backprop")
-        st.dataframe(freeze_view.layer_frame([
-            {"layer": r["layer"], "is_trainable": r["trainable"], "in_tw": r["in_trainable_weights"],
-             "grad": freeze_view.sci(r["grad_norm"]), "update": freeze_view.sci(r["update_norm"])} for r in step
-        ], {"is_trainable": t(f"{P}.col_layer_trainable"), "in_tw": t(f"{P}.col_in_tw"), "grad": t(f"{P}.col_grad"),
-            "update": t(f"{P}.col_update")}), hide_index=True, width="stretch")
+        with st.expander(t(f"{P}.backprop_numbers"), icon=":material/table:"):
+            st.dataframe(freeze_view.layer_frame([
+                {"layer": r["layer"], "is_trainable": r["trainable"], "in_tw": r["in_trainable_weights"],
+                 "grad": freeze_view.sci(r["grad_norm"]), "update": freeze_view.sci(r["update_norm"])} for r in step
+            ], {"is_trainable": t(f"{P}.col_layer_trainable"), "in_tw": t(f"{P}.col_in_tw"),
+                "grad": t(f"{P}.col_grad"), "update": t(f"{P}.col_update")}), hide_index=True, width="stretch")
         st.markdown(t(f"{P}.backprop_note"))
 
 
 
 
 # ---------------------------------------------------------------- the recompile mistake
-with tabs[5]:
+with tabs[6]:
     st.header(t(f"{P}.mistake_title"))
     st.markdown(t(f"{P}.mistake_intro"))
     c1, c2 = st.columns(2)
@@ -211,7 +215,7 @@ with tabs[5]:
 
 
 # ---------------------------------------------------------------- where it is used, summary
-with tabs[6]:
+with tabs[7]:
     st.header(t(f"{P}.usecases_title"))
     st.markdown(t(f"{P}.usecases"))
     text_columns(f"{P}.oneliners", f"{P}.tldr")

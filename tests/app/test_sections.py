@@ -6,7 +6,7 @@ from tests.conftest import open_page
 from ui.text import translate
 
 P = "weight_freeze"
-NAMES = ("meaning", "live", "code", "train", "backprop", "mistake", "summary")
+NAMES = ("meaning", "live", "code", "loop", "train", "backprop", "mistake", "summary")
 
 
 def _open_tab(at) -> str:
@@ -21,7 +21,7 @@ def _button(at, which):
 def test_next_and_back_move_one_section_and_the_url_follows(lang):
     at = open_page(P, lang)
     assert not at.exception
-    assert [tab.label for tab in at.tabs][:7] == [translate(lang, f"{P}.section_{n}") for n in NAMES]
+    assert [tab.label for tab in at.tabs][:8] == [translate(lang, f"{P}.section_{n}") for n in NAMES]
     assert _open_tab(at) == translate(lang, f"{P}.section_meaning")
     assert not any(b.key == f"{P}_section_back" for b in at.button)  # nothing before the first
     nxt = _button(at, "next")
