@@ -236,8 +236,41 @@ def test_presenter_mode_is_readable_and_whole(browser, server, name, lang):
                 assert page.evaluate(OVERFLOW_JS) == [], f"{name}/{lang}, tab {i}"
                 small += [f"tab {i}: {s}" for s in page.evaluate(FONT_JS)]
         assert small == [], f"{name}/{lang}: text under {MIN_PRESENTER_PX}px in presenter mode: {small[:8]}"
+        _slides(page, name, lang)
     finally:
         page.close()
+
+
+# A section is a slide: from its tab bar to its end, at most this tall in presenter mode at 1280×720
+# (two screens: one scroll at most; how many fit one screen is recorded in artifacts/section_heights.json).
+SLIDE_MAX_PX = 2 * LECTURER["height"]
+SLIDE_JS = """() => {
+  const tabs = document.querySelector('[data-testid="stMain"] [data-testid="stTabs"]');
+  const bar = tabs.querySelector('[role="tablist"]').getBoundingClientRect();
+  const own = [...tabs.querySelectorAll('[data-testid="stTabPanel"]')].filter(p => p.closest('[data-testid="stTabs"]') === tabs);
+  const open = own.find(p => p.getBoundingClientRect().height > 0);
+  return open ? Math.round(open.getBoundingClientRect().bottom - bar.top) : 0;
+}"""
+
+
+def _slides(page, name: str, lang: str) -> None:
+    """Every section of the page opened in turn (as a lecturer does with PageDown), measured."""
+    import json
+
+    n = len(page.evaluate(SECTION_TABS_JS))
+    heights = []
+    for i in range(n):
+        tab = page.locator('[data-testid="stMain"] [data-testid="stTabs"]').first.locator('[role="tab"]').nth(i)
+        if tab.get_attribute("aria-selected") != "true":
+            tab.click()
+            page.wait_for_timeout(600)
+            wait_ready(page, timeout=240_000)
+        heights.append(page.evaluate(SLIDE_JS))
+    record = SHOTS.parent / "section_heights.json"
+    data = json.loads(record.read_text()) if record.exists() else {}
+    data[f"{name}/{lang}"] = heights
+    record.write_text(json.dumps(data, indent=1, sort_keys=True))
+    assert all(h <= SLIDE_MAX_PX for h in heights), f"{name}/{lang}: sections taller than two screens: {heights}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
