@@ -42,6 +42,9 @@ button[role="tab"] p {
 [data-testid="stPageLink-NavLink"] { height: auto; min-height: 2.5rem; }
 /* Inline math and inline code inside prose may break rather than run out of the column. */
 [data-testid="stMarkdownContainer"] p code { overflow-wrap: anywhere; }
+/* A checkbox's label is a flex item: let it shrink, and its inline code break, in a narrow column. */
+[data-testid="stCheckbox"] [data-testid="stWidgetLabel"] { min-width: 0; }
+[data-testid="stWidgetLabel"] code { overflow-wrap: anywhere; white-space: pre-wrap !important; }
 [data-testid="stMarkdownContainer"] .katex-display { overflow-x: auto; overflow-y: hidden; }
 /* Build & train: the result column stays in view while the controls scroll (wide screens only). */
 @media (min-width: 1000px) {
