@@ -217,11 +217,11 @@ def compare_section() -> None:
     with controls_col:
         choice = compare_controls()
         runs = compare_runs(*choice)  # a mistake is said here, under the field that caused it
-        if runs is not None:
-            train_and_keep(choice[0], runs)  # progress and Stop under the controls that started it
         details = st.container()  # the numbers behind the chart, filled once it is drawn
     with chart_col:
         st.markdown(t("compile_step.compare_intro"))  # what the chart shows, right above it
+        if runs is not None:  # progress and Stop at the top of the result, level with the controls
+            train_and_keep(choice[0], runs)
         shown = st.session_state.get(LAST_GOOD)
         if shown is not None:
             if runs is None:
