@@ -173,7 +173,7 @@ answers = st.session_state.setdefault(ANSWERS, {})
 
 board = st.container()  # filled after the questions, so it counts this run's answers
 
-# Seven slides (ui/sections.py): the quiz's parts in the order the lessons teach them, then the revision
+# Eight slides (ui/sections.py): the quiz's parts in the order the lessons teach them, then the revision
 # sheet. Every question's widgets run whatever tab is open, so the score always counts all answers.
 tabs = sections(P, tuple(TABS))
 number = 0

@@ -1,8 +1,8 @@
 """1 · Input(): the learner types a shape and options; real keras.Input answers.
 
-Four sections, one slide each (ui/sections.py): what Input() is, the controls with what Keras
-returned, the `(1)` bug, and the name and the missing data of the tensor. Every section's widgets run
-on every rerun, so nothing is lost while its tab is closed."""
+Five sections, one slide each (ui/sections.py): what Input() is, the controls with what Keras
+returned, the details of what it returned, the `(1)` bug, and the name and the missing data of the
+tensor. Every section's widgets run on every rerun, so nothing is lost while its tab is closed."""
 import streamlit as st
 
 from engine.results import said_text

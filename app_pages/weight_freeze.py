@@ -12,7 +12,7 @@ P = "weight_freeze"
 LAYERS = ("conv1", "conv2", "dense1", "dense2")
 
 page_header(P)
-# Five sections, one slide each (ui/sections.py): the open one is kept by the server and named in the
+# Eight sections, one slide each (ui/sections.py): the open one is kept by the server and named in the
 # URL, so a rerun that rebuilds the page (a checkbox ticked) keeps the learner where they are.
 tabs = sections(P, ("meaning", "live", "code", "loop", "train", "backprop", "mistake", "summary"))
 with tabs[0]:
