@@ -27,14 +27,14 @@ def _tab_key(page: str) -> str:
     return f"{page}_section_tab"
 
 
-def _go(page: str, names: Sequence[str], name: str) -> None:
+def _go(page: str, name: str) -> None:
     st.session_state[_state_key(page)] = name
 
 
 def _picked(page: str, names: Sequence[str], labels: Sequence[str]) -> None:
     label = st.session_state.get(_tab_key(page))
     if label in labels:
-        _go(page, names, names[list(labels).index(label)])
+        _go(page, names[list(labels).index(label)])
 
 
 def current(page: str, names: Sequence[str]) -> str:
@@ -67,10 +67,10 @@ def _step_row(page: str, names: list, labels: list, i: int) -> None:
     present = presenting()
     back, _, ahead = st.columns([2, 1, 2], vertical_alignment="center")
     if i > 0:
-        back.button(f"{labels[i - 1]}", key=f"{page}_section_back", on_click=_go, args=(page, names, names[i - 1]),
+        back.button(labels[i - 1], key=f"{page}_section_back", on_click=_go, args=(page, names[i - 1]),
                     icon=":material/chevron_left:", width="stretch", shortcut="PageUp" if present else None,
                     help=t("common.section_back"))
     if i + 1 < len(names):
-        ahead.button(f"{labels[i + 1]}", key=f"{page}_section_next", on_click=_go, args=(page, names, names[i + 1]),
+        ahead.button(labels[i + 1], key=f"{page}_section_next", on_click=_go, args=(page, names[i + 1]),
                      icon=":material/chevron_right:", icon_position="right", width="stretch", type="primary",
                      shortcut="PageDown" if present else None, help=t("common.section_next"))
