@@ -321,12 +321,12 @@ def test_a_clicker_steps_through_the_sections(browser, server, lang):
         assert page.evaluate(SECTION_TABS_JS)[:2] == [True, False]
         page.locator("h1").first.click()  # focus on the page, not in a field
         page.keyboard.press("PageDown")
-        page.wait_for_timeout(600)
+        page.wait_for_function(f"({SECTION_TABS_JS})()[1] === true", timeout=60_000)  # the rerun lands when it lands
         wait_ready(page)
         assert page.evaluate(SECTION_TABS_JS)[:3] == [False, True, False]
-        assert "weight_freeze_section=live" in page.url
+        page.wait_for_function("() => location.search.includes('weight_freeze_section=live')", timeout=30_000)
         page.keyboard.press("PageUp")
-        page.wait_for_timeout(600)
+        page.wait_for_function(f"({SECTION_TABS_JS})()[0] === true", timeout=60_000)
         wait_ready(page)
         assert page.evaluate(SECTION_TABS_JS)[:2] == [True, False]
     finally:

@@ -27,6 +27,8 @@ def test_a_copied_link_reopens_the_changed_model(browser, server):
     field.fill("32")
     field.press("Enter")
     wait_ready(page)
+    page.get_by_role("tab", name=translate("en", f"{P}.section_step")).click()  # the walk-through's section
+    wait_ready(page)
     for _ in range(2):
         page.get_by_role("button", name=translate("en", f"{P}.step_next")).click()
         wait_ready(page)
@@ -76,7 +78,9 @@ def test_the_keras_download_is_the_model_on_screen(browser, server, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
     page.goto(f"{server}/{P}?lang=bn&build_and_train_units_0=32&build_and_train_epochs=20")
     wait_ready(page)
-    # The downloads sit in the page's "advanced" section, folded by default.
+    # The downloads sit in the code section's "advanced" part, folded by default.
+    page.get_by_role("tab", name=translate("bn", f"{P}.section_code")).click()
+    wait_ready(page)
     page.get_by_text(translate("bn", f"{P}.advanced_exports")).first.click()
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name=translate("bn", f"{P}.dl_model")).click()
